@@ -1,0 +1,134 @@
+//! Folding every occurrence of an article within one run into one record.
+//!
+//! The same article appears in several places: `_news/` and `_archive/` twins,
+//! JSON API pages, and other articles' related lists. Writing each occurrence
+//! as it comes would make the stored values depend on batch boundaries, and a
+//! repeated import would "update" rows back and forth. Instead a first pass
+//! learns, for each article, the last file it occurs in; the second pass
+//! merges occurrences in file order and releases the merged record for
+//! writing once that last file has been read.
+
+use std::collections::HashMap;
+
+use crate::domain::ArticleRecord;
+
+/// Maps URLs (canonical and AMP keys) to the run's key of their article, and
+/// each article key to the index of the last file it occurs in.
+#[derive(Debug, Default)]
+pub struct RunIndex {
+    alias: HashMap<String, String>,
+    last_file: HashMap<String, usize>,
+}
+
+impl RunIndex {
+    /// The run's key for a record: an earlier record with the same canonical
+    /// URL, or whose AMP URL matches, makes them one article.
+    pub fn key_of(&self, record: &ArticleRecord) -> String {
+        if let Some(key) = self.alias.get(&record.canonical_url) {
+            return key.clone();
+        }
+        if let Some(key) = record.amp_key.as_ref().and_then(|amp| self.alias.get(amp)) {
+            return key.clone();
+        }
+        record.canonical_url.clone()
+    }
+
+    /// Notes that `record` (and its related items) occur in file `file_index`.
+    /// Files must be observed in order.
+    pub fn observe(&mut self, record: &ArticleRecord, file_index: usize) {
+        self.observe_one(record, file_index);
+        for related in record.related.iter().flatten() {
+            self.observe_one(related, file_index);
+        }
+    }
+
+    fn observe_one(&mut self, record: &ArticleRecord, file_index: usize) {
+        let key = self.key_of(record);
+        self.alias
+            .entry(record.canonical_url.clone())
+            .or_insert_with(|| key.clone());
+        if let Some(amp) = &record.amp_key {
+            self.alias.entry(amp.clone()).or_insert_with(|| key.clone());
+        }
+        self.last_file.insert(key, file_index);
+    }
+}
+
+/// A merged record ready to be written, and for top-level records the keys of
+/// their related articles in source order.
+#[derive(Debug)]
+pub struct Ready {
+    pub key: String,
+    pub record: ArticleRecord,
+}
+
+/// The second pass: merges occurrences and hands out records at their last
+/// occurrence.
+#[derive(Debug, Default)]
+pub struct Merger {
+    pending: HashMap<String, ArticleRecord>,
+    /// Related lists by parent key: the latest top-level list wins.
+    pub relation_lists: HashMap<String, Vec<String>>,
+}
+
+impl Merger {
+    /// Feeds the top-level records of file `file_index` (in order); appends
+    /// the records whose last occurrence is this file to `ready`.
+    pub fn feed_file(
+        &mut self,
+        index: &RunIndex,
+        records: Vec<ArticleRecord>,
+        file_index: usize,
+        ready: &mut Vec<Ready>,
+    ) {
+        let mut touched: Vec<String> = Vec::new();
+        for mut record in records {
+            let key = index.key_of(&record);
+            let related = record.related.take();
+            self.merge(key.clone(), record, &mut touched);
+            let Some(related) = related else { continue };
+            let mut keys: Vec<String> = Vec::with_capacity(related.len());
+            for item in related {
+                let item_key = index.key_of(&item);
+                // a link back to the parent, reached through an AMP alias
+                if item_key == key || keys.contains(&item_key) {
+                    continue;
+                }
+                keys.push(item_key.clone());
+                self.merge(item_key, item, &mut touched);
+            }
+            self.relation_lists.insert(key, keys);
+        }
+        for key in touched {
+            if index.last_file.get(&key).is_none_or(|last| *last <= file_index) {
+                if let Some(record) = self.pending.remove(&key) {
+                    ready.push(Ready { key, record });
+                }
+            }
+        }
+    }
+
+    fn merge(&mut self, key: String, record: ArticleRecord, touched: &mut Vec<String>) {
+        if !touched.contains(&key) {
+            touched.push(key.clone());
+        }
+        match self.pending.get_mut(&key) {
+            Some(earlier) => earlier.merge(record),
+            None => {
+                self.pending.insert(key, record);
+            }
+        }
+    }
+
+    /// Records still waiting for a later file; empty once every file has been
+    /// fed (anything left came from a file that failed in the second pass).
+    pub fn drain_pending(&mut self) -> Vec<Ready> {
+        let mut rest: Vec<Ready> = self
+            .pending
+            .drain()
+            .map(|(key, record)| Ready { key, record })
+            .collect();
+        rest.sort_by(|a, b| a.key.cmp(&b.key));
+        rest
+    }
+}

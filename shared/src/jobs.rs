@@ -1,0 +1,52 @@
+//! Job payloads and their queues, and enqueueing inside a caller's
+//! transaction so that a write and its job commit (or roll back) together.
+
+use apalis::prelude::TaskBuilder;
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+
+/// Queue of single-article recompute jobs.
+pub const RECOMPUTE_ARTICLE_QUEUE: &str = "newsgraph.recompute-article";
+
+/// How often a failing job is tried before it stays `Failed`.
+pub const MAX_ATTEMPTS: usize = 8;
+
+/// Recompute one article's quality, heat and publication state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecomputeArticle {
+    pub article_id: i64,
+}
+
+/// Pushes one recompute job per article id on the caller's connection
+/// (normally an open transaction).
+///
+/// The queue's NOTIFY trigger compares `run_at` with `now()`, which is the
+/// transaction's start time; a job stamped with the wall clock in a
+/// transaction that has been open for a while would not wake the workers. So
+/// jobs are stamped with the transaction's own `now()`.
+pub async fn enqueue_recompute(conn: &mut PgConnection, article_ids: &[i64]) -> Result<usize, sqlx::Error> {
+    if article_ids.is_empty() {
+        return Ok(0);
+    }
+    let now: i64 = sqlx::query_scalar("select floor(extract(epoch from now()))::bigint")
+        .fetch_one(&mut *conn)
+        .await?;
+    let run_at = u64::try_from(now).unwrap_or_default();
+    let tasks = article_ids
+        .iter()
+        .map(|&article_id| {
+            let payload = serde_json::to_vec(&RecomputeArticle { article_id }).expect("a plain struct serialises");
+            TaskBuilder::new(payload)
+                .run_at_timestamp(run_at)
+                .max_attempts(MAX_ATTEMPTS)
+                .build()
+        })
+        .collect();
+    apalis_postgres::queries::push_tasks(conn, RECOMPUTE_ARTICLE_QUEUE, tasks)
+        .await
+        .map_err(|e| match e {
+            apalis_postgres::Error::Database(e) => e,
+            other => sqlx::Error::Protocol(other.to_string()),
+        })?;
+    Ok(article_ids.len())
+}
