@@ -1,6 +1,5 @@
 //! `newsgraph dev`: from nothing to a working local setup in one command.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -27,11 +26,12 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
         .fetch_one(&pool)
         .await?;
     if articles == 0 {
-        let dir = demo_dir();
-        let written = demo::write_to(&dir, args.demo_articles, DEMO_SEED)
-            .with_context(|| format!("while writing demo data to {}", dir.display()))?;
-        eprintln!("loading demo data set ({written} files from {})", dir.display());
-        let report = ingest::import_paths(&pool, &[dir], |_| {}).await?;
+        // The demo files are generated, imported and thrown away.
+        let dir = tempfile::tempdir().context("while creating a directory for demo data")?;
+        let written = demo::write_to(dir.path(), args.demo_articles, DEMO_SEED)
+            .with_context(|| format!("while writing demo data to {}", dir.path().display()))?;
+        eprintln!("loading demo data set ({written} generated files)");
+        let report = ingest::import_paths(&pool, &[dir.path().to_path_buf()], |_| {}).await?;
         for error in &report.errors {
             eprintln!("{error}");
         }
@@ -47,9 +47,4 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
     println!("  database: {database_url}");
     println!("  import your own files:  newsgraph import PATH...");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Demo files go under the system temp dir: they are generated, not kept.
-fn demo_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("newsgraph-demo-{DEMO_SEED}"))
 }

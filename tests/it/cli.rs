@@ -1,0 +1,121 @@
+//! The `newsgraph` binary as users run it: output shape and exit statuses.
+
+use std::process::{Command, Output};
+
+use crate::support::{TestDb, article, url_for, write};
+
+fn newsgraph(database_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn import_json_prints_one_object_and_exits_by_outcome() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "2026-11-20-good.md",
+        article("Good", "https://good.example/g"),
+    );
+    let path = dir.path().to_str().unwrap();
+
+    let ok = newsgraph(&db.url, &["import", "--json", path]);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let stdout = String::from_utf8(ok.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "exactly one JSON object: {stdout}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let mut keys: Vec<&str> = report.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "articles_inserted",
+            "articles_unchanged",
+            "articles_updated",
+            "errors",
+            "files_failed",
+            "files_read",
+            "jobs_enqueued",
+            "providers",
+            "relations",
+            "topics"
+        ]
+    );
+    assert_eq!(report["articles_inserted"], 1);
+
+    write(dir.path(), "2026-11-21-bad.md", "---\ntitle: \"No URL\"\n---\n");
+    let failed = newsgraph(&db.url, &["import", "--json", path]);
+    assert_eq!(failed.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
+    assert_eq!(report["files_failed"], 1);
+    assert_eq!(report["errors"][0]["field"], "webUrl");
+    assert!(
+        report["errors"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("2026-11-21-bad.md")
+    );
+    let stderr = String::from_utf8(failed.stderr).unwrap();
+    assert!(
+        stderr.contains("2026-11-21-bad.md: webUrl: missing (required)"),
+        "{stderr}"
+    );
+
+    let human = newsgraph(&db.url, &["import", path]);
+    assert_eq!(human.status.code(), Some(1));
+    let summary = String::from_utf8(human.stdout).unwrap();
+    assert!(summary.contains("files:     2 read, 1 failed"), "{summary}");
+    assert!(summary.contains("0 inserted, 0 updated, 1 unchanged"), "{summary}");
+}
+
+#[test]
+fn fatal_errors_exit_2_with_one_line() {
+    let unreachable = newsgraph("postgres://postgres@127.0.0.1:1/nothing", &["import", "."]);
+    assert_eq!(unreachable.status.code(), Some(2));
+    let stderr = String::from_utf8(unreachable.stderr).unwrap();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("cannot reach the database at 127.0.0.1:1"), "{stderr}");
+
+    let no_paths = newsgraph("postgres://postgres@127.0.0.1:1/nothing", &["import"]);
+    assert_eq!(no_paths.status.code(), Some(2));
+
+    let missing = newsgraph("postgres://postgres@127.0.0.1:1/nothing", &["import", "/no/such/dir"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn dev_creates_migrates_and_loads_demo_data_once() {
+    // dev creates its database itself: use a fresh name and drop it after.
+    let name = format!("newsgraph_dev_test_{}", std::process::id());
+    let url = url_for(&name);
+    let first = newsgraph(&url, &["dev", "--demo-articles", "40"]);
+    let stderr = String::from_utf8_lossy(&first.stderr).to_string();
+    let result = std::panic::catch_unwind(|| {
+        assert_eq!(first.status.code(), Some(0), "{stderr}");
+        assert!(stderr.contains("created database"), "{stderr}");
+        assert!(stderr.contains("demo data loaded: "), "{stderr}");
+        let second = newsgraph(&url, &["dev", "--demo-articles", "40"]);
+        assert_eq!(second.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&second.stderr).contains("demo data not loaded"));
+    });
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let articles: i64 = sqlx::query_scalar("select count(*) from article where source_kind = 'file'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let admin = sqlx::PgPool::connect(&url_for("postgres")).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "drop database if exists {name} with (force)"
+    )))
+    .execute(&admin)
+    .await
+    .unwrap();
+    result.unwrap();
+    assert_eq!(articles, 40);
+}

@@ -1,0 +1,163 @@
+//! Bad files: one clear error each, and every good file still imported.
+
+use newsgraph_shared::ingest::import_paths;
+
+use crate::support::{TestDb, article, write};
+
+/// A YAML "billion laughs": nine levels of nine-fold aliases.
+fn alias_bomb() -> String {
+    let mut yaml =
+        String::from("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for (name, prev) in ('b'..='i').zip('a'..='h') {
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        yaml.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    yaml.push_str("title: \"Bomb\"\nwebUrl: \"https://bomb.example/x\"\n---\n");
+    yaml
+}
+
+#[tokio::test]
+async fn each_broken_file_gets_one_clear_error_and_good_files_still_import() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for n in 1..=3 {
+        write(
+            root,
+            &format!("_news/2026-11-2{n}-good-{n}.md"),
+            article(&format!("Good story {n}"), &format!("https://good.example/{n}")),
+        );
+    }
+    let good = article("Broken", "https://broken.example/x");
+    let broken: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        (
+            "2026-01-01-no-front-matter.md",
+            b"title: \"No front matter\"\n".to_vec(),
+            "front matter",
+            "missing",
+        ),
+        (
+            "2026-01-02-invalid-yaml.md",
+            b"---\ntitle: [unclosed\nwebUrl: x\n---\n".to_vec(),
+            "front matter",
+            "invalid YAML",
+        ),
+        (
+            "2026-01-03-missing-title.md",
+            good.replace("title: \"Broken\"\n", "").into_bytes(),
+            "title",
+            "missing",
+        ),
+        (
+            "2026-01-04-bad-date.md",
+            good.replace("2026-11-20T10:00:00Z", "2026-02-30T25:00:00Z")
+                .into_bytes(),
+            "publishedDateTime",
+            "not a date-time",
+        ),
+        (
+            "2026-01-05-javascript-url.md",
+            good.replace(
+                "webUrl: \"https://broken.example/x\"",
+                "webUrl: \"javascript:alert(1)\"",
+            )
+            .into_bytes(),
+            "webUrl",
+            "scheme `javascript`",
+        ),
+        (
+            "2026-01-06-quality-as-string.md",
+            good.replace("quality: 100", "quality: \"very high\"").into_bytes(),
+            "quality",
+            "expected a whole number, found a string",
+        ),
+        (
+            "2026-01-07-huge.md",
+            {
+                let mut big = good.clone().into_bytes();
+                big.resize(5 * 1024 * 1024, b'x');
+                big
+            },
+            "file",
+            "larger than",
+        ),
+        (
+            "2026-01-08-binary.md",
+            (0..4096u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+            "file",
+            "UTF-8",
+        ),
+        (
+            "2026-01-09-alias-bomb.md",
+            alias_bomb().into_bytes(),
+            "front matter",
+            "invalid YAML",
+        ),
+        ("2026-01-10-empty.md", Vec::new(), "file", "empty"),
+    ];
+    for (name, contents, _, _) in &broken {
+        write(root, &format!("_news/{name}"), contents);
+    }
+
+    let report = import_paths(&db.pool, &[root.to_path_buf()], |_| {}).await.unwrap();
+    assert_eq!(report.files_read, 13);
+    assert_eq!(report.files_failed, broken.len());
+    assert_eq!(
+        report.errors.len(),
+        broken.len(),
+        "one error per broken file: {:#?}",
+        report.errors
+    );
+    for (name, _, field, reason) in &broken {
+        let error = report
+            .errors
+            .iter()
+            .find(|e| e.path.ends_with(name))
+            .unwrap_or_else(|| panic!("no error for {name}"));
+        assert_eq!(error.field, *field, "{name}: {error}");
+        assert!(error.reason.contains(reason), "{name}: {error}");
+        let line = error.to_string();
+        assert!(
+            line.starts_with(&error.path) && line.contains(&format!(": {field}: ")),
+            "{line}"
+        );
+    }
+    assert_eq!(report.articles_inserted, 3, "every good file imported");
+    assert_eq!(db.count("select count(*) from article").await, 3);
+
+    // Fix one file: the next run imports just that one.
+    write(
+        root,
+        "_news/2026-01-03-missing-title.md",
+        article("Now with a title", "https://fixed.example/x"),
+    );
+    let rerun = import_paths(&db.pool, &[root.to_path_buf()], |_| {}).await.unwrap();
+    assert_eq!(rerun.files_failed, broken.len() - 1);
+    assert_eq!(
+        (
+            rerun.articles_inserted,
+            rerun.articles_updated,
+            rerun.articles_unchanged
+        ),
+        (1, 0, 3)
+    );
+    assert_eq!(rerun.jobs_enqueued, 1);
+}
+
+#[tokio::test]
+async fn a_broken_related_item_names_its_index() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = article("Parent", "https://parent.example/p").replace(
+        "secured:",
+        "related:\n  - title: \"Fine\"\n    webUrl: \"https://r.example/1\"\n  - title: \"Bad\"\n    webUrl: \"https://r.example/2\"\n    quality: lots\n\nsecured:",
+    );
+    write(dir.path(), "_news/2026-11-20-parent.md", text);
+    let report = import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.errors.len(), 1);
+    assert_eq!(report.errors[0].field, "related[1].quality");
+}

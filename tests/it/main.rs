@@ -1,0 +1,10 @@
+//! Integration tests against a real PostgreSQL: each test gets its own
+//! database, cloned from a migrated template.
+
+mod support;
+
+mod cli;
+mod corpus;
+mod enqueue;
+mod import_errors;
+mod import_rules;

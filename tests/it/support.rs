@@ -1,0 +1,187 @@
+//! Test databases and corpus access.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+
+/// Server the tests use; `TEST_DATABASE_URL` overrides it. Databases are
+/// created and dropped on it, so it must allow `create database`.
+fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// The template name carries a hash of the migrations, so a changed schema
+/// gets a fresh template instead of a stale one.
+fn template_name() -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for file in files {
+        for byte in std::fs::read(&file)
+            .unwrap()
+            .into_iter()
+            .chain(file.to_string_lossy().bytes())
+        {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("newsgraph_template_{:012x}", hash & 0xffff_ffff_ffff)
+}
+
+async fn admin() -> PgConnection {
+    let options = PgConnectOptions::from_str(&server_url()).unwrap();
+    options
+        .connect()
+        .await
+        .expect("PostgreSQL must be running for the integration tests (see README)")
+}
+
+/// The test server's URL with another database name.
+pub fn url_for(name: &str) -> String {
+    let mut url = url::Url::parse(&server_url()).unwrap();
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+async fn drop_databases_of_ended_tests(admin: &mut PgConnection) {
+    let names: Vec<String> =
+        sqlx::query_scalar("select datname from pg_database where datname like 'newsgraph\\_test\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap();
+    for name in names {
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+            // another process may be dropping it at the same moment: ignore errors
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "drop database if exists {name} with (force)"
+            )))
+            .execute(&mut *admin)
+            .await;
+        }
+    }
+}
+
+/// Creates the migrated template once per schema version; concurrent test
+/// processes wait for each other on an advisory lock.
+async fn ensure_template(admin: &mut PgConnection) -> String {
+    let template = template_name();
+    sqlx::query("select pg_advisory_lock(727274)")
+        .execute(&mut *admin)
+        .await
+        .unwrap();
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(&template)
+        .fetch_one(&mut *admin)
+        .await
+        .unwrap();
+    if !exists {
+        let building = format!("{template}_building");
+        sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {building}")))
+            .execute(&mut *admin)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {building}")))
+            .execute(&mut *admin)
+            .await
+            .unwrap();
+        let pool = PgPool::connect(&url_for(&building)).await.unwrap();
+        newsgraph_shared::db::migrate(&pool).await.unwrap();
+        pool.close().await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "alter database {building} rename to {template}"
+        )))
+        .execute(&mut *admin)
+        .await
+        .unwrap();
+    }
+    sqlx::query("select pg_advisory_unlock(727274)")
+        .execute(&mut *admin)
+        .await
+        .unwrap();
+    template
+}
+
+/// A database of its own for one test. Its name carries the test process's
+/// pid; databases of processes that have ended are dropped by the next test
+/// that starts (a `Drop` impl cannot run async cleanup on a blocked runtime,
+/// and would miss crashed tests anyway).
+pub struct TestDb {
+    pub pool: PgPool,
+    pub url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let mut admin = admin().await;
+        let template = ensure_template(&mut admin).await;
+        drop_databases_of_ended_tests(&mut admin).await;
+        let name = format!(
+            "newsgraph_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            chrono::Utc::now().timestamp_subsec_micros()
+        );
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "create database {name} template {template}"
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+        admin.close().await.unwrap();
+        let url = url_for(&name);
+        let pool = PgPool::connect(&url).await.unwrap();
+        Self { pool, url }
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// Jobs waiting in the recompute queue.
+    pub async fn queued_jobs(&self) -> i64 {
+        sqlx::query_scalar("select count(*) from apalis.jobs where job_type = $1")
+            .bind(newsgraph_shared::jobs::RECOMPUTE_ARTICLE_QUEUE)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+/// The real Smartable corpus beside the project, if it is there.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/smartable-election");
+    if dir.join("_news").is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: corpus not found at {} (it sits beside the project in CI)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Writes `contents` to `dir/relative`, creating directories.
+pub fn write(dir: &Path, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// A small valid article file of ours.
+pub fn article(title: &str, url: &str) -> String {
+    format!(
+        "---\ncategory: news\ntitle: \"{title}\"\nexcerpt: \"An excerpt about {title}.\"\npublishedDateTime: 2026-11-20T10:00:00Z\n\
+         originalUrl: \"{url}\"\nwebUrl: \"{url}\"\ntype: article\nquality: 100\nheat: 90\npublished: true\n\n\
+         provider:\n  name: Harbor Gazette\n  domain: harborgazette.example\n\ntopics:\n  - World\n  - Climate\n\n\
+         secured: \"opaque==;value==\"\n---\n\n"
+    )
+}
