@@ -88,13 +88,13 @@ pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<InputFile>> {
         });
         for entry in walker {
             let entry = entry.map_err(std::io::Error::other)?;
-            if entry.file_type().is_file() {
-                if let Some(kind) = classify(entry.path(), false) {
-                    files.push(InputFile {
-                        path: entry.into_path(),
-                        kind,
-                    });
-                }
+            if entry.file_type().is_file()
+                && let Some(kind) = classify(entry.path(), false)
+            {
+                files.push(InputFile {
+                    path: entry.into_path(),
+                    kind,
+                });
             }
         }
     }

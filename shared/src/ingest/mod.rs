@@ -16,8 +16,12 @@ mod store;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 use sqlx::PgPool;
+use tokio::sync::{mpsc, watch};
 
 pub use discover::{InputFile, InputKind, classify, discover};
 pub use report::{FileError, ImportReport, Progress};
@@ -29,6 +33,10 @@ use store::IdCache;
 
 /// Articles written per transaction.
 const ARTICLES_PER_BATCH: usize = 1_000;
+/// Concurrent batch writers (database connections) per import.
+const WRITERS: usize = 2;
+/// Inserted articles after which a run first refreshes table statistics.
+const ANALYZE_AFTER_INSERTS: usize = 2_000;
 /// Files parsed per parallel step of the second pass.
 const FILES_PER_STEP: usize = 256;
 
@@ -91,7 +99,7 @@ pub async fn import_paths(
     paths: &[PathBuf],
     mut progress: impl FnMut(Progress),
 ) -> Result<ImportReport, IngestError> {
-    let files = discover(paths)?;
+    let files = Arc::new(discover(paths)?);
     let mut report = ImportReport {
         files_read: files.len(),
         ..ImportReport::default()
@@ -123,12 +131,11 @@ pub async fn import_paths(
     report.topics += defined.topics_created;
     report.providers += defined.providers_created;
 
+    let started = std::time::Instant::now();
     // First pass: where does each article occur last?
     let mut index = RunIndex::default();
     for step in article_files.chunks(FILES_PER_STEP) {
-        let parsed: Vec<(usize, Result<Parsed, ParseError>)> =
-            step.par_iter().map(|&i| (i, parse_file(&files[i]))).collect();
-        for (i, result) in parsed {
+        for (i, result) in parse_step(&files, step).await {
             match result {
                 Ok(Parsed::Articles(records)) => records.iter().for_each(|r| index.observe(r, i)),
                 Ok(_) => unreachable!("classified as an article file"),
@@ -140,18 +147,16 @@ pub async fn import_paths(
         }
     }
 
-    // Second pass: merge, write in batches.
+    tracing::debug!(elapsed = ?started.elapsed(), files = article_files.len(), "first pass done");
+    // Second pass: merge, and write in batches on a task of its own, so the
+    // next files are parsed while the database stores the previous batch.
     let mut merger = Merger::default();
-    let mut cache = IdCache::default();
-    let mut ids: HashMap<String, i64> = HashMap::new();
-    let mut enqueued: HashSet<i64> = HashSet::new();
+    let (mut writer, mut written) = BatchWriter::start(pool.clone());
     let mut ready: Vec<Ready> = Vec::new();
     let mut done = 0;
     let good: Vec<usize> = article_files.iter().copied().filter(|i| !failed.contains(i)).collect();
     for step in good.chunks(FILES_PER_STEP) {
-        let parsed: Vec<(usize, Result<Parsed, ParseError>)> =
-            step.par_iter().map(|&i| (i, parse_file(&files[i]))).collect();
-        for (i, result) in parsed {
+        for (i, result) in parse_step(&files, step).await {
             match result {
                 Ok(Parsed::Articles(records)) => merger.feed_file(&index, records, i, &mut ready),
                 Ok(_) => unreachable!("classified as an article file"),
@@ -164,36 +169,30 @@ pub async fn import_paths(
         }
         done += step.len();
         if ready.len() >= ARTICLES_PER_BATCH {
-            flush(
-                pool,
-                &mut cache,
-                std::mem::take(&mut ready),
-                &mut report,
-                &mut ids,
-                &mut enqueued,
-            )
-            .await?;
+            writer.send(std::mem::take(&mut ready)).await?;
         }
         progress(Progress {
             files_done: done,
             files_total: good.len(),
-            articles_written: report.articles_inserted + report.articles_updated + report.articles_unchanged,
+            articles_written: *written.borrow_and_update(),
         });
     }
     ready.extend(merger.drain_pending());
     while !ready.is_empty() {
         let rest = ready.split_off(ready.len().min(ARTICLES_PER_BATCH));
-        flush(
-            pool,
-            &mut cache,
-            std::mem::replace(&mut ready, rest),
-            &mut report,
-            &mut ids,
-            &mut enqueued,
-        )
-        .await?;
+        writer.send(std::mem::replace(&mut ready, rest)).await?;
     }
+    let WriterState {
+        totals, ids, enqueued, ..
+    } = writer.finish().await?;
+    report.articles_inserted = totals.articles_inserted;
+    report.articles_updated = totals.articles_updated;
+    report.articles_unchanged = totals.articles_unchanged;
+    report.topics += totals.topics;
+    report.providers += totals.providers;
+    report.jobs_enqueued += totals.jobs_enqueued;
 
+    tracing::debug!(elapsed = ?started.elapsed(), "articles written");
     // Related lists, now that every article has an id.
     let mut lists: Vec<(i64, Vec<i64>)> = merger
         .relation_lists
@@ -216,29 +215,157 @@ pub async fn import_paths(
     report.relations = linked.links_written;
     report.jobs_enqueued += linked.jobs_enqueued;
 
+    tracing::debug!(elapsed = ?started.elapsed(), "relations written");
     report.files_failed = failed.len();
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(report)
 }
 
-async fn flush(
+/// Parses one step of files on the blocking pool, in parallel.
+async fn parse_step(files: &Arc<Vec<InputFile>>, step: &[usize]) -> Vec<(usize, Result<Parsed, ParseError>)> {
+    let files = Arc::clone(files);
+    let step = step.to_vec();
+    tokio::task::spawn_blocking(move || step.par_iter().map(|&i| (i, parse_file(&files[i]))).collect())
+        .await
+        .expect("parsing never panics")
+}
+
+/// What one batch writer has done.
+#[derive(Default)]
+struct WriterState {
+    cache: IdCache,
+    totals: ImportReport,
+    /// Run key -> article id, for the relations step.
+    ids: HashMap<String, i64>,
+    /// Articles that already got a recompute job in this run.
+    enqueued: HashSet<i64>,
+}
+
+/// Writes batches on tasks of their own: several writers, so the database
+/// works on one batch per core while the next files are parsed.
+struct BatchWriter {
+    sender: mpsc::Sender<Vec<Ready>>,
+    tasks: Vec<tokio::task::JoinHandle<Result<WriterState, sqlx::Error>>>,
+}
+
+/// Whether an error is a conflict between concurrent writers that a fresh
+/// attempt resolves: a deadlock, or a slug taken by the other writer.
+fn is_writer_conflict(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "40P01" || code == "23505")
+}
+
+async fn write_with_retry(
     pool: &PgPool,
     cache: &mut IdCache,
-    batch: Vec<Ready>,
-    report: &mut ImportReport,
-    ids: &mut HashMap<String, i64>,
-    enqueued: &mut HashSet<i64>,
-) -> Result<(), sqlx::Error> {
-    let outcome = store::write_batch(pool, cache, batch).await?;
-    report.articles_inserted += outcome.inserted;
-    report.articles_updated += outcome.updated;
-    report.articles_unchanged += outcome.unchanged;
-    report.topics += outcome.topics_created;
-    report.providers += outcome.providers_created;
-    report.jobs_enqueued += outcome.jobs_enqueued;
-    ids.extend(outcome.ids);
-    enqueued.extend(outcome.enqueued);
-    Ok(())
+    batch: &[Ready],
+) -> Result<store::BatchOutcome, sqlx::Error> {
+    let mut attempt = 1;
+    loop {
+        match store::write_batch(pool, cache, batch).await {
+            Err(error) if attempt < 3 && is_writer_conflict(&error) => {
+                tracing::debug!(%error, attempt, "batch conflicted with a concurrent writer; retrying");
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+impl BatchWriter {
+    /// Starts the writers; the watch channel counts articles written.
+    fn start(pool: PgPool) -> (Self, watch::Receiver<usize>) {
+        // One batch queued per writer: bounded memory.
+        let (sender, batches) = mpsc::channel::<Vec<Ready>>(WRITERS);
+        let batches = Arc::new(tokio::sync::Mutex::new(batches));
+        let (written_tx, written_rx) = watch::channel(0);
+        let written_tx = Arc::new(written_tx);
+        let inserted_total = Arc::new(AtomicUsize::new(0));
+        let analyzed_at = Arc::new(AtomicUsize::new(0));
+        let tasks = (0..WRITERS)
+            .map(|_| {
+                let (pool, batches, written_tx) = (pool.clone(), Arc::clone(&batches), Arc::clone(&written_tx));
+                let (inserted_total, analyzed_at) = (Arc::clone(&inserted_total), Arc::clone(&analyzed_at));
+                tokio::spawn(async move {
+                    let mut state = WriterState::default();
+                    loop {
+                        let Some(batch) = batches.lock().await.recv().await else {
+                            break;
+                        };
+                        let outcome = write_with_retry(&pool, &mut state.cache, &batch).await?;
+                        let inserted = inserted_total.fetch_add(outcome.inserted, Ordering::Relaxed) + outcome.inserted;
+                        // Lookups by URL need fresh statistics: on a table that
+                        // grew from (nearly) empty the planner would scan it
+                        // whole for every batch. Re-analyze each time the run
+                        // has doubled what it inserted.
+                        let last = analyzed_at.load(Ordering::Relaxed);
+                        if inserted >= ANALYZE_AFTER_INSERTS
+                            && inserted >= 2 * last
+                            && analyzed_at
+                                .compare_exchange(last, inserted, Ordering::Relaxed, Ordering::Relaxed)
+                                .is_ok()
+                        {
+                            sqlx::query("analyze article (canonical_url, amp_key, slug)")
+                                .execute(&pool)
+                                .await?;
+                        }
+                        let count = outcome.inserted + outcome.updated + outcome.unchanged;
+                        written_tx.send_modify(|written| *written += count);
+                        let totals = &mut state.totals;
+                        totals.articles_inserted += outcome.inserted;
+                        totals.articles_updated += outcome.updated;
+                        totals.articles_unchanged += outcome.unchanged;
+                        totals.topics += outcome.topics_created;
+                        totals.providers += outcome.providers_created;
+                        totals.jobs_enqueued += outcome.jobs_enqueued;
+                        state.ids.extend(outcome.ids);
+                        state.enqueued.extend(outcome.enqueued);
+                    }
+                    Ok(state)
+                })
+            })
+            .collect();
+        (Self { sender, tasks }, written_rx)
+    }
+
+    /// Queues a batch; fails with a writer's error if the writers stopped.
+    async fn send(&mut self, batch: Vec<Ready>) -> Result<(), IngestError> {
+        if self.sender.send(batch).await.is_err() {
+            return Err(self.first_error().await);
+        }
+        Ok(())
+    }
+
+    /// The error a writer stopped with (writers only stop early on errors).
+    async fn first_error(&mut self) -> IngestError {
+        for task in &mut self.tasks {
+            if let Err(error) = task.await.expect("batch writers never panic") {
+                return error.into();
+            }
+        }
+        unreachable!("the writers run until their sender is dropped")
+    }
+
+    /// Waits for the queued batches and merges what the writers did.
+    async fn finish(self) -> Result<WriterState, IngestError> {
+        drop(self.sender);
+        let mut merged = WriterState::default();
+        for task in self.tasks {
+            let state = task.await.expect("batch writers never panic")?;
+            let (totals, all) = (state.totals, &mut merged.totals);
+            all.articles_inserted += totals.articles_inserted;
+            all.articles_updated += totals.articles_updated;
+            all.articles_unchanged += totals.articles_unchanged;
+            all.topics += totals.topics;
+            all.providers += totals.providers;
+            all.jobs_enqueued += totals.jobs_enqueued;
+            merged.ids.extend(state.ids);
+            merged.enqueued.extend(state.enqueued);
+        }
+        Ok(merged)
+    }
 }
 
 /// Keeps the last of several items with the same key, in first-seen order.

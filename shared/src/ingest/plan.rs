@@ -56,7 +56,7 @@ impl RunIndex {
 
 /// A merged record ready to be written, and for top-level records the keys of
 /// their related articles in source order.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Ready {
     pub key: String,
     pub record: ArticleRecord,
@@ -100,10 +100,10 @@ impl Merger {
             self.relation_lists.insert(key, keys);
         }
         for key in touched {
-            if index.last_file.get(&key).is_none_or(|last| *last <= file_index) {
-                if let Some(record) = self.pending.remove(&key) {
-                    ready.push(Ready { key, record });
-                }
+            if index.last_file.get(&key).is_none_or(|last| *last <= file_index)
+                && let Some(record) = self.pending.remove(&key)
+            {
+                ready.push(Ready { key, record });
             }
         }
     }

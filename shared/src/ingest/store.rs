@@ -116,7 +116,6 @@ select a.article_id, a.canonical_url, a.amp_key, a.slug, a.source_kind, a.catego
 from article a
 left join provider p on p.provider_id = a.provider_id
 where a.canonical_url = any($1) or a.amp_key = any($1)
-order by a.article_id
 for update of a";
 
 /// One article to write: the merged record, its final slug, and the stored
@@ -166,12 +165,14 @@ fn columns_differ(record: &ArticleRecord, stored: &StoredRow) -> bool {
         || r.published != s.source_published
 }
 
-pub async fn write_batch(pool: &PgPool, cache: &mut IdCache, batch: Vec<Ready>) -> Result<BatchOutcome, sqlx::Error> {
+/// Writes one batch in one transaction. The batch is borrowed so that a
+/// caller can retry it after a conflict with a concurrent writer.
+pub async fn write_batch(pool: &PgPool, cache: &mut IdCache, batch: &[Ready]) -> Result<BatchOutcome, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let mut outcome = BatchOutcome::default();
 
     let mut lookup: Vec<String> = Vec::with_capacity(batch.len() * 2);
-    for ready in &batch {
+    for ready in batch {
         lookup.push(ready.key.clone());
         lookup.extend(ready.record.amp_key.clone());
     }
@@ -191,7 +192,7 @@ pub async fn write_batch(pool: &PgPool, cache: &mut IdCache, batch: Vec<Ready>) 
     // out to be one stored article (through an AMP URL) are merged.
     let mut planned: Vec<Planned> = Vec::with_capacity(batch.len());
     let mut planned_for_stored: HashMap<usize, usize> = HashMap::new();
-    for Ready { key, record } in batch {
+    for Ready { key, record } in batch.iter().cloned() {
         let amp = record.amp_key.as_deref();
         let found = by_canonical
             .get(key.as_str())
@@ -344,18 +345,13 @@ async fn ensure_providers<'a>(
     cache: &mut IdCache,
     providers: impl Iterator<Item = &'a ProviderRef>,
 ) -> Result<usize, sqlx::Error> {
-    let mut seen = HashSet::new();
-    let mut domains = Vec::new();
-    let mut names = Vec::new();
-    let mut images = Vec::new();
-    for p in providers {
-        if cache.providers.contains_key(&p.domain) || !seen.insert(p.domain.clone()) {
-            continue;
-        }
-        domains.push(p.domain.clone());
-        names.push(p.name.clone());
-        images.push(Json(p.images.clone().unwrap_or_default()));
-    }
+    // Sorted by domain: concurrent writers then take row locks in one order.
+    let mut new: Vec<&ProviderRef> = providers.filter(|p| !cache.providers.contains_key(&p.domain)).collect();
+    new.sort_by(|a, b| a.domain.cmp(&b.domain));
+    new.dedup_by(|a, b| a.domain == b.domain);
+    let domains: Vec<String> = new.iter().map(|p| p.domain.clone()).collect();
+    let names: Vec<String> = new.iter().map(|p| p.name.clone()).collect();
+    let images: Vec<Json<Vec<Image>>> = new.iter().map(|p| Json(p.images.clone().unwrap_or_default())).collect();
     if domains.is_empty() {
         return Ok(0);
     }
@@ -382,16 +378,15 @@ async fn ensure_providers<'a>(
 
 /// Creates topics seen for the first time (by the slug of their name).
 async fn ensure_topics(tx: &mut PgConnection, cache: &mut IdCache, names: Vec<&str>) -> Result<usize, sqlx::Error> {
-    let mut slugs = Vec::new();
-    let mut new_names = Vec::new();
-    for name in names {
-        let slug = slugify(name);
-        if slug.is_empty() || cache.topics.contains_key(&slug) || slugs.contains(&slug) {
-            continue;
-        }
-        slugs.push(slug);
-        new_names.push(name.to_string());
-    }
+    // Sorted by slug: concurrent writers then take row locks in one order.
+    let mut new: Vec<(String, &str)> = names
+        .into_iter()
+        .map(|name| (slugify(name), name))
+        .filter(|(slug, _)| !slug.is_empty() && !cache.topics.contains_key(slug))
+        .collect();
+    new.sort();
+    new.dedup_by(|a, b| a.0 == b.0);
+    let (slugs, new_names): (Vec<String>, Vec<&str>) = new.into_iter().unzip();
     if slugs.is_empty() {
         return Ok(0);
     }

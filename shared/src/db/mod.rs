@@ -7,6 +7,8 @@ use apalis_postgres::PostgresStorage;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
+mod nodelay;
+
 /// Where newsgraph looks when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/newsgraph";
 
@@ -52,6 +54,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError>
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        .after_connect(|_conn, _meta| {
+            Box::pin(async {
+                nodelay::set_on_own_tcp_sockets();
+                Ok(())
+            })
+        })
         .connect_with(options.clone())
         .await
         .map_err(|source| DbError::Unreachable {
