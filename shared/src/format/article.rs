@@ -52,7 +52,8 @@ pub(super) fn article_from_fields(
     let web_url = fields.required_text("webUrl")?;
     let canonical_url = canonical_key(&web_url).map_err(|e| url_error(fields, "webUrl", &web_url, e))?;
     let amp_url = optional_url(fields, "ampWebUrl")?;
-    let amp_key = amp_url.as_deref().map(canonical_key).transpose().ok().flatten();
+    // already validated as http(s), so the key always exists
+    let amp_key = amp_url.as_deref().and_then(|url| canonical_key(url).ok());
 
     let provider = fields
         .mapping("provider")?

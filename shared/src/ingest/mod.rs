@@ -185,12 +185,7 @@ pub async fn import_paths(
     let WriterState {
         totals, ids, enqueued, ..
     } = writer.finish().await?;
-    report.articles_inserted = totals.articles_inserted;
-    report.articles_updated = totals.articles_updated;
-    report.articles_unchanged = totals.articles_unchanged;
-    report.topics += totals.topics;
-    report.providers += totals.providers;
-    report.jobs_enqueued += totals.jobs_enqueued;
+    report.add_counts(&totals);
 
     tracing::debug!(elapsed = ?started.elapsed(), "articles written");
     // Related lists, now that every article has an id.
@@ -313,13 +308,7 @@ impl BatchWriter {
                         }
                         let count = outcome.inserted + outcome.updated + outcome.unchanged;
                         written_tx.send_modify(|written| *written += count);
-                        let totals = &mut state.totals;
-                        totals.articles_inserted += outcome.inserted;
-                        totals.articles_updated += outcome.updated;
-                        totals.articles_unchanged += outcome.unchanged;
-                        totals.topics += outcome.topics_created;
-                        totals.providers += outcome.providers_created;
-                        totals.jobs_enqueued += outcome.jobs_enqueued;
+                        state.totals.add_counts(&outcome.counts());
                         state.ids.extend(outcome.ids);
                         state.enqueued.extend(outcome.enqueued);
                     }
@@ -354,13 +343,7 @@ impl BatchWriter {
         let mut merged = WriterState::default();
         for task in self.tasks {
             let state = task.await.expect("batch writers never panic")?;
-            let (totals, all) = (state.totals, &mut merged.totals);
-            all.articles_inserted += totals.articles_inserted;
-            all.articles_updated += totals.articles_updated;
-            all.articles_unchanged += totals.articles_unchanged;
-            all.topics += totals.topics;
-            all.providers += totals.providers;
-            all.jobs_enqueued += totals.jobs_enqueued;
+            merged.totals.add_counts(&state.totals);
             merged.ids.extend(state.ids);
             merged.enqueued.extend(state.enqueued);
         }

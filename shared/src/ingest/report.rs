@@ -38,6 +38,19 @@ pub struct ImportReport {
     pub errors: Vec<FileError>,
 }
 
+impl ImportReport {
+    /// Adds another report's article, topic, provider and job counts.
+    pub fn add_counts(&mut self, other: &ImportReport) {
+        self.articles_inserted += other.articles_inserted;
+        self.articles_updated += other.articles_updated;
+        self.articles_unchanged += other.articles_unchanged;
+        self.relations += other.relations;
+        self.topics += other.topics;
+        self.providers += other.providers;
+        self.jobs_enqueued += other.jobs_enqueued;
+    }
+}
+
 impl fmt::Display for ImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "files:     {} read, {} failed", self.files_read, self.files_failed)?;

@@ -9,6 +9,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 
 use super::plan::Ready;
+use super::report::ImportReport;
 use crate::domain::{ArticleRecord, Image, ProviderRef, SourceKind};
 use crate::jobs;
 use crate::slug::{disambiguate, related_slug, slugify};
@@ -26,6 +27,21 @@ pub struct BatchOutcome {
     pub ids: Vec<(String, i64)>,
     /// Ids that got a recompute job in this batch.
     pub enqueued: Vec<i64>,
+}
+
+impl BatchOutcome {
+    /// The batch's counts in report form.
+    pub fn counts(&self) -> ImportReport {
+        ImportReport {
+            articles_inserted: self.inserted,
+            articles_updated: self.updated,
+            articles_unchanged: self.unchanged,
+            topics: self.topics_created,
+            providers: self.providers_created,
+            jobs_enqueued: self.jobs_enqueued,
+            ..ImportReport::default()
+        }
+    }
 }
 
 /// Provider and topic ids already resolved in this run.
