@@ -47,10 +47,17 @@ fn describe(options: &PgConnectOptions) -> String {
     )
 }
 
-/// Opens a pool. Fails fast (5 s) when the server does not answer, with a
-/// message that says where we tried.
+/// Opens a pool. Fails at once when the server refuses or the database is
+/// missing, with a message that says where we tried.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
     let options = options(url)?;
+    // One direct attempt first: a refused connection or a missing database
+    // is reported at once, where the pool would retry until its timeout.
+    let probe = options.connect().await.map_err(|source| DbError::Unreachable {
+        host: describe(&options),
+        source,
+    })?;
+    probe.close().await?;
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
