@@ -8,11 +8,13 @@ mod article;
 mod definitions;
 mod fields;
 mod json_page;
+mod keys;
 mod markdown;
 
 pub use article::parse_article_file;
 pub use definitions::{parse_organization_file, parse_topic_file};
 pub use json_page::parse_json_page;
+pub use keys::{ArticleKey, article_file_keys, json_page_keys};
 
 /// Largest file the parsers accept. Real article files reach a few hundred
 /// KB; anything this big is not an article.

@@ -27,7 +27,7 @@ pub use discover::{InputFile, InputKind, classify, discover};
 pub use report::{FileError, ImportReport, Progress};
 
 use crate::domain::{ArticleRecord, OrganizationDefinition, TopicDefinition};
-use crate::format::{self, MAX_FILE_BYTES, ParseError};
+use crate::format::{self, ArticleKey, MAX_FILE_BYTES, ParseError};
 use plan::{Merger, Ready, RunIndex};
 use store::IdCache;
 
@@ -72,16 +72,40 @@ fn read_limited(path: &Path) -> Result<Vec<u8>, ParseError> {
 }
 
 fn parse_file(file: &InputFile) -> Result<Parsed, ParseError> {
-    let bytes = read_limited(&file.path)?;
+    parse_bytes(file, &read_limited(&file.path)?)
+}
+
+fn parse_bytes(file: &InputFile, bytes: &[u8]) -> Result<Parsed, ParseError> {
     match file.kind {
         InputKind::Article => {
             let slug = file.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-            format::parse_article_file(&bytes, slug).map(|record| Parsed::Articles(vec![record]))
+            format::parse_article_file(bytes, slug).map(|record| Parsed::Articles(vec![record]))
         }
-        InputKind::JsonPage => format::parse_json_page(&bytes).map(Parsed::Articles),
-        InputKind::TopicDefinition => format::parse_topic_file(&bytes).map(Parsed::Topic),
-        InputKind::OrganizationDefinition => format::parse_organization_file(&bytes).map(Parsed::Organization),
+        InputKind::JsonPage => format::parse_json_page(bytes).map(Parsed::Articles),
+        InputKind::TopicDefinition => format::parse_topic_file(bytes).map(Parsed::Topic),
+        InputKind::OrganizationDefinition => format::parse_organization_file(bytes).map(Parsed::Organization),
     }
+}
+
+/// The keys of an article file's articles, for the first pass: a light read,
+/// and a full parse only when the light read fails (for the precise error).
+fn read_keys(file: &InputFile) -> Result<Vec<ArticleKey>, ParseError> {
+    let bytes = read_limited(&file.path)?;
+    let light = match file.kind {
+        InputKind::JsonPage => format::json_page_keys(&bytes),
+        _ => format::article_file_keys(&bytes),
+    };
+    light.or_else(|_| match parse_bytes(file, &bytes)? {
+        Parsed::Articles(records) => Ok(records
+            .iter()
+            .flat_map(|record| std::iter::once(record).chain(record.related.iter().flatten()))
+            .map(|r| ArticleKey {
+                canonical_url: r.canonical_url.clone(),
+                amp_key: r.amp_key.clone(),
+            })
+            .collect()),
+        _ => unreachable!("classified as an article file"),
+    })
 }
 
 fn file_error(file: &InputFile, error: ParseError) -> FileError {
@@ -135,10 +159,9 @@ pub async fn import_paths(
     // First pass: where does each article occur last?
     let mut index = RunIndex::default();
     for step in article_files.chunks(FILES_PER_STEP) {
-        for (i, result) in parse_step(&files, step).await {
+        for (i, result) in parse_step(&files, step, read_keys).await {
             match result {
-                Ok(Parsed::Articles(records)) => records.iter().for_each(|r| index.observe(r, i)),
-                Ok(_) => unreachable!("classified as an article file"),
+                Ok(keys) => index.observe(&keys, i),
                 Err(e) => {
                     failed.insert(i);
                     report.errors.push(file_error(&files[i], e));
@@ -156,11 +179,12 @@ pub async fn import_paths(
     let mut done = 0;
     let good: Vec<usize> = article_files.iter().copied().filter(|i| !failed.contains(i)).collect();
     for step in good.chunks(FILES_PER_STEP) {
-        for (i, result) in parse_step(&files, step).await {
+        for (i, result) in parse_step(&files, step, parse_file).await {
             match result {
                 Ok(Parsed::Articles(records)) => merger.feed_file(&index, records, i, &mut ready),
                 Ok(_) => unreachable!("classified as an article file"),
-                // the file changed between the passes
+                // a file the light first read accepted, or one that changed
+                // between the passes
                 Err(e) => {
                     failed.insert(i);
                     report.errors.push(file_error(&files[i], e));
@@ -216,11 +240,15 @@ pub async fn import_paths(
     Ok(report)
 }
 
-/// Parses one step of files on the blocking pool, in parallel.
-async fn parse_step(files: &Arc<Vec<InputFile>>, step: &[usize]) -> Vec<(usize, Result<Parsed, ParseError>)> {
+/// Reads one step of files on the blocking pool, in parallel.
+async fn parse_step<T: Send + 'static>(
+    files: &Arc<Vec<InputFile>>,
+    step: &[usize],
+    read: fn(&InputFile) -> Result<T, ParseError>,
+) -> Vec<(usize, Result<T, ParseError>)> {
     let files = Arc::clone(files);
     let step = step.to_vec();
-    tokio::task::spawn_blocking(move || step.par_iter().map(|&i| (i, parse_file(&files[i]))).collect())
+    tokio::task::spawn_blocking(move || step.par_iter().map(|&i| (i, read(&files[i]))).collect())
         .await
         .expect("parsing never panics")
 }

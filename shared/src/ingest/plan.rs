@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use crate::domain::ArticleRecord;
+use crate::format::ArticleKey;
 
 /// Maps URLs (canonical and AMP keys) to the run's key of their article, and
 /// each article key to the index of the last file it occurs in.
@@ -24,33 +25,32 @@ impl RunIndex {
     /// The run's key for a record: an earlier record with the same canonical
     /// URL, or whose AMP URL matches, makes them one article.
     pub fn key_of(&self, record: &ArticleRecord) -> String {
-        if let Some(key) = self.alias.get(&record.canonical_url) {
-            return key.clone();
-        }
-        if let Some(key) = record.amp_key.as_ref().and_then(|amp| self.alias.get(amp)) {
-            return key.clone();
-        }
-        record.canonical_url.clone()
+        self.resolve(&record.canonical_url, record.amp_key.as_deref())
     }
 
-    /// Notes that `record` (and its related items) occur in file `file_index`.
+    fn resolve(&self, canonical_url: &str, amp_key: Option<&str>) -> String {
+        if let Some(key) = self.alias.get(canonical_url) {
+            return key.clone();
+        }
+        if let Some(key) = amp_key.and_then(|amp| self.alias.get(amp)) {
+            return key.clone();
+        }
+        canonical_url.to_string()
+    }
+
+    /// Notes that the articles with these keys occur in file `file_index`.
     /// Files must be observed in order.
-    pub fn observe(&mut self, record: &ArticleRecord, file_index: usize) {
-        self.observe_one(record, file_index);
-        for related in record.related.iter().flatten() {
-            self.observe_one(related, file_index);
+    pub fn observe(&mut self, keys: &[ArticleKey], file_index: usize) {
+        for article in keys {
+            let key = self.resolve(&article.canonical_url, article.amp_key.as_deref());
+            self.alias
+                .entry(article.canonical_url.clone())
+                .or_insert_with(|| key.clone());
+            if let Some(amp) = &article.amp_key {
+                self.alias.entry(amp.clone()).or_insert_with(|| key.clone());
+            }
+            self.last_file.insert(key, file_index);
         }
-    }
-
-    fn observe_one(&mut self, record: &ArticleRecord, file_index: usize) {
-        let key = self.key_of(record);
-        self.alias
-            .entry(record.canonical_url.clone())
-            .or_insert_with(|| key.clone());
-        if let Some(amp) = &record.amp_key {
-            self.alias.entry(amp.clone()).or_insert_with(|| key.clone());
-        }
-        self.last_file.insert(key, file_index);
     }
 }
 
