@@ -7,5 +7,6 @@ pub mod domain;
 pub mod format;
 pub mod ingest;
 pub mod jobs;
+pub mod scoring;
 pub mod slug;
 pub mod urls;
