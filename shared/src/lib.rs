@@ -7,6 +7,7 @@ pub mod domain;
 pub mod format;
 pub mod ingest;
 pub mod jobs;
+pub mod rescore;
 pub mod scoring;
 pub mod slug;
 pub mod urls;

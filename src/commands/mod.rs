@@ -4,6 +4,7 @@
 pub mod dev;
 pub mod import;
 pub mod migrate;
+pub mod work;
 
 /// Exit status for fatal errors: database unreachable, bad arguments.
 pub const EXIT_FATAL: u8 = 2;

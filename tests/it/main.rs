@@ -8,3 +8,4 @@ mod corpus;
 mod enqueue;
 mod import_errors;
 mod import_rules;
+mod worker;

@@ -1,0 +1,176 @@
+//! Recomputing articles' quality, heat and publication state, set-based:
+//! one query reads the features of many articles, the scores are computed in
+//! Rust (the pure functions of [`crate::scoring`]), one statement writes them.
+//!
+//! The final `published` value is derived inside that statement from the
+//! override columns of the row being updated, so an editor's decision can
+//! never be overwritten, whatever the interleaving: if an editor commits
+//! while the statement waits for the row lock, PostgreSQL re-reads the row and
+//! the new override is what the statement sees.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::PgConnection;
+use sqlx::types::Json;
+
+use crate::scoring::{HeatInput, PublicationInput, QualityInput, ScoringConfig, automatic_decision, heat, quality};
+
+/// What an article's scores are computed from.
+#[derive(Debug, sqlx::FromRow)]
+struct Features {
+    article_id: i64,
+    provider_domain: Option<String>,
+    title: String,
+    excerpt: Option<String>,
+    has_image: bool,
+    image_width: Option<i32>,
+    image_height: Option<i32>,
+    has_amp: bool,
+    topic_count: i64,
+    corroborating_providers: i64,
+    editor_boost: i32,
+    published_at: Option<DateTime<Utc>>,
+    removed: bool,
+}
+
+/// Coverage counts the distinct other providers among the published articles
+/// related to this one, in either direction.
+const FEATURES: &str = "
+select a.article_id, p.domain as provider_domain, a.title, a.excerpt,
+       i.article_id is not null as has_image, i.width as image_width, i.height as image_height,
+       a.amp_url is not null as has_amp,
+       (select count(*) from article_topic t where t.article_id = a.article_id) as topic_count,
+       (select count(distinct r.provider_id)
+          from article r
+         where r.published and r.provider_id is distinct from a.provider_id and r.provider_id is not null
+           and r.article_id in (select related_article_id from article_relation where article_id = a.article_id
+                                union
+                                select article_id from article_relation where related_article_id = a.article_id)
+       ) as corroborating_providers,
+       a.editor_boost, a.published_at, a.removed
+from article a
+left join provider p on p.provider_id = a.provider_id
+left join article_image i on i.article_id = a.article_id and i.position = 0
+where a.article_id = any($1)";
+
+/// Writes scores; `published` and `heat` follow the override of the row as
+/// it is when the row is locked. Returns the articles whose publication state
+/// changed.
+const WRITE: &str = "
+with v as (
+    select * from unnest($1::bigint[], $2::int[], $3::int[], $4::jsonb[], $5::bool[])
+        as v(article_id, quality, heat, breakdown, auto_publish)
+),
+written as (
+    update article a
+    set quality = v.quality,
+        published = coalesce(a.editor_override = 'publish', v.auto_publish),
+        heat = case when coalesce(a.editor_override = 'publish', v.auto_publish) then v.heat else -1 end,
+        published_by = case when a.editor_override is null then 'worker' else 'editor' end,
+        score_breakdown = v.breakdown,
+        scored_at = now()
+    from v
+    join article before on before.article_id = v.article_id
+    where a.article_id = v.article_id
+    returning a.article_id, a.published, before.published as was_published
+)
+select article_id from written where published is distinct from was_published";
+
+/// The outcome of one recompute.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Recomputed {
+    /// Articles scored.
+    pub scored: Vec<i64>,
+    /// Articles whose publication state changed.
+    pub publication_changed: Vec<i64>,
+    /// Requested ids that no longer exist.
+    pub missing: Vec<i64>,
+}
+
+/// Recomputes the given articles on `conn` (a transaction or a plain
+/// connection), at time `now`.
+pub async fn recompute(
+    conn: &mut PgConnection,
+    article_ids: &[i64],
+    config: &ScoringConfig,
+    now: DateTime<Utc>,
+) -> Result<Recomputed, sqlx::Error> {
+    let features: Vec<Features> = sqlx::query_as(FEATURES).bind(article_ids).fetch_all(&mut *conn).await?;
+    let mut outcome = Recomputed::default();
+    let (mut ids, mut qualities, mut heats, mut breakdowns, mut auto) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for f in features {
+        let corroborating = usize::try_from(f.corroborating_providers).unwrap_or_default();
+        let scored = quality(
+            &QualityInput {
+                provider_domain: f.provider_domain.clone(),
+                title: f.title,
+                excerpt: f.excerpt,
+                image: f.has_image.then_some((f.image_width, f.image_height)),
+                has_amp: f.has_amp,
+                topic_count: usize::try_from(f.topic_count).unwrap_or_default(),
+                corroborating_providers: corroborating,
+            },
+            config,
+        );
+        let decision = automatic_decision(
+            PublicationInput {
+                quality: scored.total,
+                provider_domain: f.provider_domain,
+                published_at: f.published_at,
+                now,
+                removed: f.removed,
+            },
+            config,
+        );
+        // Heat as if published; the write statement turns it into -1 when
+        // the final state (override included) is unpublished.
+        let hot = heat(
+            HeatInput {
+                quality: scored.total,
+                corroborating_providers: corroborating,
+                editor_boost: f.editor_boost,
+                published: true,
+                published_at: f.published_at,
+                now,
+            },
+            config,
+        );
+        ids.push(f.article_id);
+        qualities.push(scored.total);
+        heats.push(hot);
+        auto.push(decision.publish);
+        breakdowns.push(Json(json!({
+            "quality": scored.breakdown,
+            "publication": decision,
+            "heat": { "if_published": hot, "editor_boost": f.editor_boost, "corroborating_providers": corroborating },
+            "computed_at": now,
+        })));
+    }
+    outcome.missing = article_ids.iter().copied().filter(|id| !ids.contains(id)).collect();
+    if !ids.is_empty() {
+        outcome.publication_changed = sqlx::query_scalar(WRITE)
+            .bind(&ids)
+            .bind(&qualities)
+            .bind(&heats)
+            .bind(&breakdowns)
+            .bind(&auto)
+            .fetch_all(&mut *conn)
+            .await?;
+    }
+    outcome.scored = ids;
+    Ok(outcome)
+}
+
+/// The articles related to these, in either direction: their coverage
+/// changes when these articles' publication does.
+pub async fn related_of(conn: &mut PgConnection, article_ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select related_article_id from article_relation where article_id = any($1)
+         union
+         select article_id from article_relation where related_article_id = any($1)",
+    )
+    .bind(article_ids)
+    .fetch_all(conn)
+    .await
+}

@@ -1,0 +1,54 @@
+//! `newsgraph work`: run the recompute workers.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use newsgraph_shared::db;
+use newsgraph_shared::scoring::ScoringConfig;
+use newsgraph_worker::WorkerOptions;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Process until the queue holds nothing runnable, then exit 0.
+    #[arg(long)]
+    drain: bool,
+
+    /// Jobs this process runs at once.
+    #[arg(long, env = "NEWSGRAPH_WORKER_CONCURRENCY", default_value_t = 16)]
+    concurrency: usize,
+
+    /// Scoring weights and thresholds (JSON; see docs/scoring.md). Defaults apply when absent.
+    #[arg(long, env = "NEWSGRAPH_SCORING_CONFIG", value_name = "PATH")]
+    scoring_config: Option<PathBuf>,
+
+    /// Longest a single job may run, in seconds.
+    #[arg(long, env = "NEWSGRAPH_JOB_TIMEOUT_SECS", default_value_t = 30)]
+    job_timeout_secs: u64,
+}
+
+/// Reads and validates the scoring configuration: a bad file refuses the start.
+pub fn load_scoring(path: Option<&PathBuf>) -> anyhow::Result<ScoringConfig> {
+    let config = match path {
+        None => ScoringConfig::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("while reading {}", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a valid scoring configuration", path.display()))?
+        }
+    };
+    config.validate().context("the scoring configuration is invalid")?;
+    Ok(config)
+}
+
+pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
+    let scoring = load_scoring(args.scoring_config.as_ref())?;
+    let pool = db::connect(database_url, args.concurrency as u32 + 4).await?;
+    let mut options = WorkerOptions::new(scoring);
+    options.drain = args.drain;
+    options.concurrency = args.concurrency;
+    options.job_timeout = Duration::from_secs(args.job_timeout_secs);
+    newsgraph_worker::run(pool, options).await?;
+    Ok(ExitCode::SUCCESS)
+}

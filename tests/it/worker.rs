@@ -1,0 +1,193 @@
+//! The worker against the real queue: scores, publication, overrides.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use newsgraph_shared::ingest::import_paths;
+use newsgraph_shared::jobs::enqueue_recompute;
+use newsgraph_shared::scoring::{PublicationInput, ScoringConfig, automatic_decision};
+use newsgraph_worker::WorkerOptions;
+
+use crate::support::{TestDb, article, corpus_dir, write};
+
+async fn drain(db: &TestDb) {
+    let mut options = WorkerOptions::new(ScoringConfig::default());
+    options.drain = true;
+    options.poll_interval = Duration::from_millis(200);
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        newsgraph_worker::run(db.pool.clone(), options),
+    )
+    .await
+    .expect("the queue drains")
+    .unwrap();
+}
+
+#[derive(sqlx::FromRow)]
+struct Scored {
+    article_id: i64,
+    quality: Option<i32>,
+    heat: Option<i32>,
+    has_breakdown: bool,
+    scored_at: Option<DateTime<Utc>>,
+    published: bool,
+    provider_domain: Option<String>,
+    published_at: Option<DateTime<Utc>>,
+    removed: bool,
+}
+
+async fn scored(db: &TestDb) -> Vec<Scored> {
+    sqlx::query_as(
+        "select a.article_id, a.quality, a.heat, a.score_breakdown is not null as has_breakdown, a.scored_at,
+                a.published, p.domain as provider_domain, a.published_at, a.removed
+         from article a left join provider p using (provider_id) order by a.article_id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_drain_every_corpus_article_is_scored_by_the_rule() {
+    let Some(corpus) = corpus_dir() else { return };
+    let db = TestDb::new().await;
+    import_paths(&db.pool, &[corpus], |_| {}).await.unwrap();
+    drain(&db).await;
+
+    let config = ScoringConfig::default();
+    let rows = scored(&db).await;
+    assert!(rows.len() > 500);
+    let mut published = 0;
+    for row in &rows {
+        let id = row.article_id;
+        assert!(row.scored_at.is_some() && row.has_breakdown, "{id} unscored");
+        let quality = row.quality.unwrap_or_else(|| panic!("{id} has no quality"));
+        let heat = row.heat.unwrap();
+        let rule = automatic_decision(
+            PublicationInput {
+                quality,
+                provider_domain: row.provider_domain.clone(),
+                published_at: row.published_at,
+                now: row.scored_at.unwrap(),
+                removed: row.removed,
+            },
+            &config,
+        );
+        assert_eq!(
+            row.published, rule.publish,
+            "{id}: published must be the rule's answer ({:?})",
+            rule.reasons
+        );
+        assert_eq!(heat == -1, !row.published, "{id}: heat -1 exactly while unpublished");
+        published += usize::from(row.published);
+    }
+    assert!(published > 0);
+    let removed: Vec<&Scored> = rows.iter().filter(|r| r.removed).collect();
+    assert!(
+        !removed.is_empty() && removed.iter().all(|r| !r.published),
+        "tombstones are never published"
+    );
+    assert_eq!(
+        db.count("select count(*) from apalis.jobs where status <> 'Done'")
+            .await,
+        0,
+        "nothing left behind"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_override_survives_recomputes_and_clearing_it_restores_the_rule() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "2026-11-20-story.md",
+        article("A perfectly ordinary story about the harbour", "https://o.example/1"),
+    );
+    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+    drain(&db).await;
+    let (id, automatic): (i64, bool) = sqlx::query_as("select article_id, published from article")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+
+    let forced = if automatic { "unpublish" } else { "publish" };
+    sqlx::query("update article set editor_override = $1, override_editor = 'test', override_at = now()")
+        .bind(forced)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let mut tx = db.pool.begin().await.unwrap();
+        enqueue_recompute(&mut tx, &[id]).await.unwrap();
+        tx.commit().await.unwrap();
+        drain(&db).await;
+        let (published, by, heat): (bool, String, i32) =
+            sqlx::query_as("select published, published_by, heat from article")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        assert_eq!((published, by.as_str()), (!automatic, "editor"), "the override wins");
+        assert_eq!(heat == -1, !published);
+    }
+
+    sqlx::query("update article set editor_override = null, override_editor = null, override_at = null")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let mut tx = db.pool.begin().await.unwrap();
+    enqueue_recompute(&mut tx, &[id]).await.unwrap();
+    tx.commit().await.unwrap();
+    drain(&db).await;
+    let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        (published, by.as_str()),
+        (automatic, "worker"),
+        "the rule decides again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_payloads_and_deleted_articles_do_not_stop_the_worker() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "2026-11-20-kept.md",
+        article("A story that stays around", "https://k.example/1"),
+    );
+    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+    // A payload of the wrong shape and a job for an article that is gone,
+    // queued before the good job.
+    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+    let mut conn = db.pool.acquire().await.unwrap();
+    let bad = apalis::prelude::TaskBuilder::new(br#"{"something":"else"}"#.to_vec()).build();
+    apalis_postgres::queries::push_tasks(&mut *conn, newsgraph_shared::jobs::RECOMPUTE_ARTICLE_QUEUE, vec![bad])
+        .await
+        .unwrap();
+    enqueue_recompute(&mut conn, &[987_654]).await.unwrap();
+    let id: i64 = sqlx::query_scalar("select article_id from article")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    enqueue_recompute(&mut conn, &[id]).await.unwrap();
+    drop(conn);
+
+    drain(&db).await;
+    let scored: bool = sqlx::query_scalar("select scored_at is not null from article")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(scored, "the good job ran after the bad ones");
+    assert_eq!(
+        db.count("select count(*) from apalis.jobs where status = 'Done'").await,
+        3
+    );
+}

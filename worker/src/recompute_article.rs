@@ -1,0 +1,41 @@
+//! Job: recompute one article, and queue its related articles when its
+//! publication state changed (their coverage changed with it).
+
+use std::sync::Arc;
+
+use apalis::prelude::*;
+use newsgraph_shared::jobs::{self, RecomputeArticle};
+use newsgraph_shared::rescore;
+
+use crate::JobContext;
+
+/// The payload arrives as raw JSON: a payload that does not fit the job
+/// type must not stop the worker, so it is decoded here, logged and dropped.
+#[tracing::instrument(name = "recompute_article", skip_all, fields(article_id))]
+pub async fn handle(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
+    let job: RecomputeArticle = match serde_json::from_value(payload.clone()) {
+        Ok(job) => job,
+        Err(error) => {
+            tracing::error!(%error, %payload, "undecodable recompute job dropped");
+            return Ok(());
+        }
+    };
+    tracing::Span::current().record("article_id", job.article_id);
+    let mut tx = context.pool.begin().await?;
+    let outcome = rescore::recompute(&mut tx, &[job.article_id], &context.scoring, chrono::Utc::now()).await?;
+    if !outcome.missing.is_empty() {
+        tracing::warn!(
+            article_id = job.article_id,
+            "article no longer exists; nothing to recompute"
+        );
+    }
+    // Publication only moves coverage one way per change (more published
+    // neighbours can only raise quality), so these follow-ups settle instead
+    // of bouncing back and forth.
+    if !outcome.publication_changed.is_empty() {
+        let related = rescore::related_of(&mut tx, &outcome.publication_changed).await?;
+        jobs::enqueue_recompute(&mut tx, &related).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
