@@ -30,6 +30,8 @@ enum Command {
     Migrate,
     /// Import Smartable article files, definition files and JSON API pages.
     Import(commands::import::Args),
+    /// Queue a recompute of every article (after a change of scoring weights).
+    RescoreAll(commands::rescore_all::Args),
     /// Run the workers that recompute quality, heat and publication state.
     Work(commands::work::Args),
 }
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
             Command::Dev(args) => commands::dev::run(&cli.database_url, args).await,
             Command::Migrate => commands::migrate::run(&cli.database_url).await,
             Command::Import(args) => commands::import::run(&cli.database_url, args).await,
+            Command::RescoreAll(args) => commands::rescore_all::run(&cli.database_url, args).await,
             Command::Work(args) => commands::work::run(&cli.database_url, args).await,
         }
     });

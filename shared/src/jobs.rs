@@ -8,6 +8,9 @@ use sqlx::PgConnection;
 /// Queue of single-article recompute jobs.
 pub const RECOMPUTE_ARTICLE_QUEUE: &str = "newsgraph.recompute-article";
 
+/// Queue of batch recompute jobs (ranges of article ids).
+pub const RECOMPUTE_BATCH_QUEUE: &str = "newsgraph.recompute-batch";
+
 /// How often a failing job is tried before it stays `Failed`.
 pub const MAX_ATTEMPTS: usize = 8;
 
@@ -15,6 +18,54 @@ pub const MAX_ATTEMPTS: usize = 8;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecomputeArticle {
     pub article_id: i64,
+}
+
+/// Recompute every article whose id lies in `from_id..=to_id`, set-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecomputeBatch {
+    pub from_id: i64,
+    pub to_id: i64,
+}
+
+/// Reads the transaction's `now()` as the jobs' `run_at` (see below).
+async fn transaction_now(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
+    let now: i64 = sqlx::query_scalar("select floor(extract(epoch from now()))::bigint")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(u64::try_from(now).unwrap_or_default())
+}
+
+async fn push(conn: &mut PgConnection, queue: &str, payloads: Vec<Vec<u8>>) -> Result<usize, sqlx::Error> {
+    if payloads.is_empty() {
+        return Ok(0);
+    }
+    let run_at = transaction_now(conn).await?;
+    let count = payloads.len();
+    let tasks = payloads
+        .into_iter()
+        .map(|payload| {
+            TaskBuilder::new(payload)
+                .run_at_timestamp(run_at)
+                .max_attempts(MAX_ATTEMPTS)
+                .build()
+        })
+        .collect();
+    apalis_postgres::queries::push_tasks(conn, queue, tasks)
+        .await
+        .map_err(|e| match e {
+            apalis_postgres::Error::Database(e) => e,
+            other => sqlx::Error::Protocol(other.to_string()),
+        })?;
+    Ok(count)
+}
+
+/// Pushes batch recompute jobs on the caller's connection.
+pub async fn enqueue_batches(conn: &mut PgConnection, batches: &[RecomputeBatch]) -> Result<usize, sqlx::Error> {
+    let payloads = batches
+        .iter()
+        .map(|b| serde_json::to_vec(b).expect("a plain struct serialises"))
+        .collect();
+    push(conn, RECOMPUTE_BATCH_QUEUE, payloads).await
 }
 
 /// Pushes one recompute job per article id on the caller's connection
@@ -25,28 +76,9 @@ pub struct RecomputeArticle {
 /// transaction that has been open for a while would not wake the workers. So
 /// jobs are stamped with the transaction's own `now()`.
 pub async fn enqueue_recompute(conn: &mut PgConnection, article_ids: &[i64]) -> Result<usize, sqlx::Error> {
-    if article_ids.is_empty() {
-        return Ok(0);
-    }
-    let now: i64 = sqlx::query_scalar("select floor(extract(epoch from now()))::bigint")
-        .fetch_one(&mut *conn)
-        .await?;
-    let run_at = u64::try_from(now).unwrap_or_default();
-    let tasks = article_ids
+    let payloads = article_ids
         .iter()
-        .map(|&article_id| {
-            let payload = serde_json::to_vec(&RecomputeArticle { article_id }).expect("a plain struct serialises");
-            TaskBuilder::new(payload)
-                .run_at_timestamp(run_at)
-                .max_attempts(MAX_ATTEMPTS)
-                .build()
-        })
+        .map(|&article_id| serde_json::to_vec(&RecomputeArticle { article_id }).expect("a plain struct serialises"))
         .collect();
-    apalis_postgres::queries::push_tasks(conn, RECOMPUTE_ARTICLE_QUEUE, tasks)
-        .await
-        .map_err(|e| match e {
-            apalis_postgres::Error::Database(e) => e,
-            other => sqlx::Error::Protocol(other.to_string()),
-        })?;
-    Ok(article_ids.len())
+    push(conn, RECOMPUTE_ARTICLE_QUEUE, payloads).await
 }

@@ -147,7 +147,8 @@ pub async fn recompute(
             "computed_at": now,
         })));
     }
-    outcome.missing = article_ids.iter().copied().filter(|id| !ids.contains(id)).collect();
+    let found: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    outcome.missing = article_ids.iter().copied().filter(|id| !found.contains(id)).collect();
     if !ids.is_empty() {
         outcome.publication_changed = sqlx::query_scalar(WRITE)
             .bind(&ids)
@@ -173,4 +174,39 @@ pub async fn related_of(conn: &mut PgConnection, article_ids: &[i64]) -> Result<
     .bind(article_ids)
     .fetch_all(conn)
     .await
+}
+
+/// Splits the articles into id ranges of about `size` articles each: every
+/// article (`since` = None), or only those published since `since` (the
+/// window whose heat still moves).
+pub async fn id_ranges(
+    conn: &mut PgConnection,
+    size: i64,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<crate::jobs::RecomputeBatch>, sqlx::Error> {
+    let ranges: Vec<(i64, i64)> = sqlx::query_as(
+        "select min(article_id), max(article_id)
+         from (select article_id, (row_number() over (order by article_id) - 1) / $1 as chunk
+               from article
+               where $2::timestamptz is null or (published and published_at >= $2)) numbered
+         group by chunk
+         order by 1",
+    )
+    .bind(size)
+    .bind(since)
+    .fetch_all(conn)
+    .await?;
+    Ok(ranges
+        .into_iter()
+        .map(|(from_id, to_id)| crate::jobs::RecomputeBatch { from_id, to_id })
+        .collect())
+}
+
+/// The ids of the articles in a range.
+pub async fn ids_in_range(conn: &mut PgConnection, from_id: i64, to_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("select article_id from article where article_id between $1 and $2 order by article_id")
+        .bind(from_id)
+        .bind(to_id)
+        .fetch_all(conn)
+        .await
 }

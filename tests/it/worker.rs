@@ -191,3 +191,54 @@ async fn bad_payloads_and_deleted_articles_do_not_stop_the_worker() {
         3
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rescore_all_batches_cover_every_article() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    for n in 0..25 {
+        write(
+            dir.path(),
+            &format!("2026-11-2{}-s{n}.md", n % 7),
+            article(
+                &format!("Story number {n} about the harbour"),
+                &format!("https://s.example/{n}"),
+            ),
+        );
+    }
+    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+
+    let mut conn = db.pool.acquire().await.unwrap();
+    let batches = newsgraph_shared::rescore::id_ranges(&mut conn, 10, None).await.unwrap();
+    assert_eq!(batches.len(), 3, "25 articles in batches of 10");
+    newsgraph_shared::jobs::enqueue_batches(&mut conn, &batches)
+        .await
+        .unwrap();
+    drop(conn);
+    drain(&db).await;
+    assert_eq!(
+        db.count("select count(*) from article where scored_at is null").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn each_periodic_tick_is_claimed_by_exactly_one_process() {
+    let db = TestDb::new().await;
+    let claim = |worker: &'static str, tick: i64| {
+        let pool = db.pool.clone();
+        async move {
+            newsgraph_worker::schedule::claim(&pool, "heat-refresh", tick, worker)
+                .await
+                .unwrap()
+        }
+    };
+    let (a, b) = tokio::join!(claim("a", 7), claim("b", 7));
+    assert!(a ^ b, "exactly one of two claimants wins tick 7");
+    assert!(!claim("c", 7).await, "a tick is never run twice");
+    assert!(!claim("c", 6).await, "nor an older one");
+    assert!(claim("c", 8).await, "the next tick is claimable again");
+}

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use newsgraph_shared::jobs::RECOMPUTE_ARTICLE_QUEUE;
+use newsgraph_shared::jobs::{RECOMPUTE_ARTICLE_QUEUE, RECOMPUTE_BATCH_QUEUE};
 use sqlx::PgPool;
 
 const RUNNABLE: &str = "
 select count(*) from apalis.jobs
-where job_type = $1
+where job_type = any($1)
   and (status in ('Pending', 'Queued', 'Running') or (status = 'Failed' and attempts < max_attempts))";
 
 /// Resolves when two reads in a row find no runnable job (one read could
@@ -17,7 +17,7 @@ pub async fn until_drained(pool: PgPool) -> std::io::Result<()> {
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let runnable: i64 = match sqlx::query_scalar(RUNNABLE)
-            .bind(RECOMPUTE_ARTICLE_QUEUE)
+            .bind([RECOMPUTE_ARTICLE_QUEUE, RECOMPUTE_BATCH_QUEUE])
             .fetch_one(&pool)
             .await
         {

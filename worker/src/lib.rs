@@ -3,6 +3,8 @@
 
 mod drain;
 mod recompute_article;
+mod recompute_batch;
+pub mod schedule;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,7 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use apalis::prelude::*;
 use apalis_postgres::{Config, PostgresStorage};
-use newsgraph_shared::jobs::RECOMPUTE_ARTICLE_QUEUE;
+use newsgraph_shared::jobs::{RECOMPUTE_ARTICLE_QUEUE, RECOMPUTE_BATCH_QUEUE};
 use newsgraph_shared::scoring::ScoringConfig;
 use sqlx::PgPool;
 
@@ -33,9 +35,12 @@ pub struct WorkerOptions {
     pub poll_interval: Duration,
     /// Longest a single job may run.
     pub job_timeout: Duration,
-    /// Exit once the queue holds nothing runnable.
+    /// Batch jobs run at once by this process (each is CPU-heavy).
+    pub batch_concurrency: usize,
+    /// Exit once the queue holds nothing runnable (no periodic work then).
     pub drain: bool,
     pub scoring: ScoringConfig,
+    pub schedule: schedule::ScheduleOptions,
 }
 
 impl WorkerOptions {
@@ -48,8 +53,10 @@ impl WorkerOptions {
             missed_heartbeats: 3,
             poll_interval: Duration::from_secs(1),
             job_timeout: Duration::from_secs(30),
+            batch_concurrency: 2,
             drain: false,
             scoring,
+            schedule: schedule::ScheduleOptions::default(),
         }
     }
 }
@@ -85,33 +92,62 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
         pool: pool.clone(),
         scoring: options.scoring.clone(),
     });
-    let config = Config::default()
-        .queue(RECOMPUTE_ARTICLE_QUEUE)
-        .batch_size(options.batch_size)
-        .heartbeat_interval(options.heartbeat)
-        .missed_heartbeats(options.missed_heartbeats);
-    let worker_options = options.clone();
+    let config = |queue: &str, batch_size: usize| {
+        Config::default()
+            .queue(queue)
+            .batch_size(batch_size)
+            .heartbeat_interval(options.heartbeat)
+            .missed_heartbeats(options.missed_heartbeats)
+    };
+    let (article_config, batch_config) = (
+        config(RECOMPUTE_ARTICLE_QUEUE, options.batch_size),
+        config(RECOMPUTE_BATCH_QUEUE, 4),
+    );
     let queue_pool = pool.clone();
+    let (article_pool, article_options, article_context) = (pool.clone(), options.clone(), context.clone());
+    let (batch_pool, batch_options, batch_context) = (pool.clone(), options.clone(), context.clone());
     let monitor = Monitor::new()
         .shutdown_timeout(options.job_timeout)
         .register(move |run| {
-            let backend = PostgresStorage::<serde_json::Value>::new(&pool)
-                .with_config(config.clone())
+            let backend = PostgresStorage::<serde_json::Value>::new(&article_pool)
+                .with_config(article_config.clone())
                 .with_pubsub()
-                .poll_with_interval(worker_options.poll_interval);
-            WorkerBuilder::new(format!("{}-recompute-{run}", worker_options.worker_id))
+                .poll_with_interval(article_options.poll_interval);
+            WorkerBuilder::new(format!("{}-article-{run}", article_options.worker_id))
                 .backend(backend)
-                .data(context.clone())
-                .concurrency(worker_options.concurrency)
-                .layer(apalis::layers::TimeoutLayer::new(worker_options.job_timeout))
+                .data(article_context.clone())
+                .concurrency(article_options.concurrency)
+                .layer(apalis::layers::TimeoutLayer::new(article_options.job_timeout))
                 .build(recompute_article::handle)
+        })
+        .register(move |run| {
+            let backend = PostgresStorage::<serde_json::Value>::new(&batch_pool)
+                .with_config(batch_config.clone())
+                .with_pubsub()
+                .poll_with_interval(batch_options.poll_interval);
+            WorkerBuilder::new(format!("{}-batch-{run}", batch_options.worker_id))
+                .backend(backend)
+                .data(batch_context.clone())
+                .concurrency(batch_options.batch_concurrency)
+                .layer(apalis::layers::TimeoutLayer::new(batch_options.job_timeout))
+                .build(recompute_batch::handle)
         });
-    tracing::info!(worker = %options.worker_id, queue = RECOMPUTE_ARTICLE_QUEUE, "worker started");
+    let scheduler = (!options.drain).then(|| {
+        tokio::spawn(schedule::run(
+            queue_pool.clone(),
+            options.worker_id.clone(),
+            options.schedule.clone(),
+        ))
+    });
+    tracing::info!(worker = %options.worker_id, "worker started");
     let result = if options.drain {
         monitor.run_with_signal(drain::until_drained(queue_pool)).await
     } else {
         monitor.run_with_signal(shutdown_signal()).await
     };
+    if let Some(scheduler) = scheduler {
+        scheduler.abort();
+    }
     result.context("the worker stopped with an error")?;
     tracing::info!(worker = %options.worker_id, "worker stopped");
     Ok(())

@@ -1,0 +1,34 @@
+//! Job: recompute a range of articles in one set-based pass (rescore-all
+//! after a weight change, periodic heat refresh).
+
+use std::sync::Arc;
+
+use apalis::prelude::*;
+use newsgraph_shared::jobs::{self, RecomputeBatch};
+use newsgraph_shared::rescore;
+
+use crate::JobContext;
+
+#[tracing::instrument(name = "recompute_batch", skip_all, fields(from_id, to_id))]
+pub async fn handle(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
+    let batch: RecomputeBatch = match serde_json::from_value(payload.clone()) {
+        Ok(batch) => batch,
+        Err(error) => {
+            tracing::error!(%error, %payload, "undecodable batch job dropped");
+            return Ok(());
+        }
+    };
+    let span = tracing::Span::current();
+    span.record("from_id", batch.from_id);
+    span.record("to_id", batch.to_id);
+    let mut tx = context.pool.begin().await?;
+    let ids = rescore::ids_in_range(&mut tx, batch.from_id, batch.to_id).await?;
+    let outcome = rescore::recompute(&mut tx, &ids, &context.scoring, chrono::Utc::now()).await?;
+    if !outcome.publication_changed.is_empty() {
+        let related = rescore::related_of(&mut tx, &outcome.publication_changed).await?;
+        jobs::enqueue_recompute(&mut tx, &related).await?;
+    }
+    tx.commit().await?;
+    tracing::debug!(scored = outcome.scored.len(), "batch recomputed");
+    Ok(())
+}
