@@ -45,6 +45,7 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
 
     println!("newsgraph is ready.");
     println!("  database: {database_url}");
-    println!("  import your own files:  newsgraph import PATH...");
+    println!("  score the queued articles:  newsgraph work      (or `newsgraph work --drain` to stop when done)");
+    println!("  import your own files:      newsgraph import PATH...");
     Ok(ExitCode::SUCCESS)
 }
