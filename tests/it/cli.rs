@@ -119,3 +119,21 @@ async fn dev_creates_migrates_and_loads_demo_data_once() {
     result.unwrap();
     assert_eq!(articles, 40);
 }
+
+#[tokio::test]
+async fn a_worker_with_an_out_of_range_weight_refuses_to_start() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(dir.path(), "scoring.json", r#"{"weights": {"provider": -3}}"#);
+    let refused = newsgraph(
+        &db.url,
+        &["work", "--drain", "--scoring-config", config.to_str().unwrap()],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8(refused.stderr).unwrap();
+    assert!(
+        stderr.contains("scoring configuration is invalid") && stderr.contains("weights.provider"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}

@@ -9,3 +9,4 @@ mod enqueue;
 mod import_errors;
 mod import_rules;
 mod worker;
+mod worker_processes;
