@@ -242,3 +242,77 @@ async fn each_periodic_tick_is_claimed_by_exactly_one_process() {
     assert!(!claim("c", 6).await, "nor an older one");
     assert!(claim("c", 8).await, "the next tick is claimable again");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_override_written_during_recomputes_is_never_lost() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "2026-11-20-raced.md",
+        article("A story everybody keeps changing", "https://race.example/1"),
+    );
+    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+    let id: i64 = sqlx::query_scalar("select article_id from article")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let config = ScoringConfig::default();
+
+    for round in 0..1_000 {
+        let decision = if round % 2 == 0 { "unpublish" } else { "publish" };
+        let recompute = async {
+            let mut tx = db.pool.begin().await.unwrap();
+            newsgraph_shared::rescore::recompute(&mut tx, &[id], &config, Utc::now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        };
+        let editor = async {
+            sqlx::query(
+                "update article set editor_override = $2, override_editor = 'race', override_at = now(),
+                                    published = ($2 = 'publish'), published_by = 'editor'
+                 where article_id = $1",
+            )
+            .bind(id)
+            .bind(decision)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        };
+        tokio::join!(recompute, editor, async {
+            // a second recompute racing the first
+            let mut tx = db.pool.begin().await.unwrap();
+            newsgraph_shared::rescore::recompute(&mut tx, &[id], &config, Utc::now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        });
+        let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            (published, by.as_str()),
+            (decision == "publish", "editor"),
+            "round {round}, after the race"
+        );
+        // And later recomputes keep it.
+        let mut tx = db.pool.begin().await.unwrap();
+        newsgraph_shared::rescore::recompute(&mut tx, &[id], &config, Utc::now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            (published, by.as_str()),
+            (decision == "publish", "editor"),
+            "round {round}"
+        );
+    }
+}
