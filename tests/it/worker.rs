@@ -316,3 +316,54 @@ async fn an_override_written_during_recomputes_is_never_lost() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_job_is_retried_with_growing_delays() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "2026-11-20-flaky.md",
+        article("A story behind a flaky database", "https://flaky.example/1"),
+    );
+    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+    // The first three scoring writes fail. A sequence counts the attempts:
+    // unlike a table, it is not rolled back with the failed transactions.
+    sqlx::raw_sql(
+        "create sequence attempt;
+         create function flaky() returns trigger language plpgsql as $$
+         begin
+             if nextval('attempt') <= 3 then raise exception 'transient failure'; end if;
+             return new;
+         end $$;
+         create trigger flaky before update of scored_at on article for each row execute function flaky();",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    drain(&db).await;
+    let elapsed = started.elapsed();
+    assert_eq!(
+        db.count("select count(*) from article where scored_at is not null")
+            .await,
+        1,
+        "it succeeded in the end"
+    );
+    assert_eq!(
+        db.count("select count(*) from apalis.jobs where status = 'Done'").await,
+        1
+    );
+    assert_eq!(
+        db.count("select last_value from attempt").await,
+        4,
+        "three failures, then success"
+    );
+    // 200 ms, 400 ms, 800 ms between attempts (±30 % jitter): not at once.
+    assert!(
+        elapsed >= Duration::from_millis(900),
+        "retried after {elapsed:?}: no backoff"
+    );
+}

@@ -16,6 +16,8 @@ use apalis_postgres::{Config, PostgresStorage};
 use newsgraph_shared::jobs::{RECOMPUTE_ARTICLE_QUEUE, RECOMPUTE_BATCH_QUEUE};
 use newsgraph_shared::scoring::ScoringConfig;
 use sqlx::PgPool;
+use tower::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
+use tower::util::rng::HasherRng;
 
 /// How a `work` process runs.
 #[derive(Debug, Clone)]
@@ -35,6 +37,10 @@ pub struct WorkerOptions {
     pub poll_interval: Duration,
     /// Longest a single job may run.
     pub job_timeout: Duration,
+    /// Failed jobs are retried in place this many times, with exponential
+    /// backoff from `retry_backoff` (the queue itself would retry at once).
+    pub retries: usize,
+    pub retry_backoff: Duration,
     /// Batch jobs run at once by this process (each is CPU-heavy).
     pub batch_concurrency: usize,
     /// Exit once the queue holds nothing runnable (no periodic work then).
@@ -53,6 +59,8 @@ impl WorkerOptions {
             missed_heartbeats: 3,
             poll_interval: Duration::from_secs(1),
             job_timeout: Duration::from_secs(30),
+            retries: 4,
+            retry_backoff: Duration::from_millis(200),
             batch_concurrency: 2,
             drain: false,
             scoring,
@@ -117,6 +125,7 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
                 .backend(backend)
                 .data(article_context.clone())
                 .concurrency(article_options.concurrency)
+                .retry(retry_policy(&article_options))
                 .layer(apalis::layers::TimeoutLayer::new(article_options.job_timeout))
                 .build(recompute_article::handle)
         })
@@ -129,6 +138,7 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
                 .backend(backend)
                 .data(batch_context.clone())
                 .concurrency(batch_options.batch_concurrency)
+                .retry(retry_policy(&batch_options))
                 .layer(apalis::layers::TimeoutLayer::new(batch_options.job_timeout))
                 .build(recompute_batch::handle)
         });
@@ -151,6 +161,20 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
     result.context("the worker stopped with an error")?;
     tracing::info!(worker = %options.worker_id, "worker stopped");
     Ok(())
+}
+
+/// Retries with exponential backoff (doubling from `retry_backoff`, capped at
+/// 30 s, with jitter so that failing jobs do not retry in lockstep).
+fn retry_policy(options: &WorkerOptions) -> BackoffRetryPolicy<ExponentialBackoff> {
+    let backoff = ExponentialBackoffMaker::new(
+        options.retry_backoff,
+        Duration::from_secs(30),
+        0.3,
+        HasherRng::default(),
+    )
+    .expect("the backoff bounds are ordered and the jitter is within 0..=100")
+    .make_backoff();
+    RetryPolicy::retries(options.retries).with_backoff(backoff)
 }
 
 /// Resolves on SIGINT or SIGTERM.
