@@ -23,6 +23,10 @@ pub struct Args {
     #[arg(long, env = "NEWSGRAPH_SCORING_CONFIG", value_name = "PATH")]
     scoring_config: Option<PathBuf>,
 
+    /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9187).
+    #[arg(long, env = "NEWSGRAPH_WORKER_METRICS_ADDR", value_name = "ADDR")]
+    metrics_addr: Option<std::net::SocketAddr>,
+
     /// Longest a single job may run, in seconds.
     #[arg(long, env = "NEWSGRAPH_JOB_TIMEOUT_SECS", default_value_t = 30)]
     job_timeout_secs: u64,
@@ -49,6 +53,7 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
     options.drain = args.drain;
     options.concurrency = args.concurrency;
     options.job_timeout = Duration::from_secs(args.job_timeout_secs);
+    options.metrics_addr = args.metrics_addr;
     newsgraph_worker::run(pool, options).await?;
     Ok(ExitCode::SUCCESS)
 }

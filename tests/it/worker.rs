@@ -367,3 +367,51 @@ async fn a_failing_job_is_retried_with_growing_delays() {
         "retried after {elapsed:?}: no backoff"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_serves_prometheus_metrics() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "2026-11-20-counted.md",
+        article("A story that gets counted", "https://m.example/1"),
+    );
+    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut options = WorkerOptions::new(ScoringConfig::default());
+    options.metrics_addr = Some(addr);
+    let worker = tokio::spawn(newsgraph_worker::run(db.pool.clone(), options));
+    let started = std::time::Instant::now();
+    while db.count("select count(*) from article where scored_at is null").await > 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the job never ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    worker.abort();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains(r#"newsgraph_jobs_total{job_type="recompute_article",outcome="done"} 1"#),
+        "{response}"
+    );
+    assert!(response.contains("newsgraph_job_run_seconds_bucket"), "{response}");
+    assert!(
+        response.contains("newsgraph_job_queue_wait_seconds_bucket"),
+        "{response}"
+    );
+}

@@ -5,6 +5,7 @@ mod drain;
 mod recompute_article;
 mod recompute_batch;
 pub mod schedule;
+mod telemetry;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,6 +44,8 @@ pub struct WorkerOptions {
     pub retry_backoff: Duration,
     /// Batch jobs run at once by this process (each is CPU-heavy).
     pub batch_concurrency: usize,
+    /// Where to serve Prometheus metrics, if anywhere.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Exit once the queue holds nothing runnable (no periodic work then).
     pub drain: bool,
     pub scoring: ScoringConfig,
@@ -62,6 +65,7 @@ impl WorkerOptions {
             retries: 4,
             retry_backoff: Duration::from_millis(200),
             batch_concurrency: 2,
+            metrics_addr: None,
             drain: false,
             scoring,
             schedule: schedule::ScheduleOptions::default(),
@@ -142,6 +146,13 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
                 .layer(apalis::layers::TimeoutLayer::new(batch_options.job_timeout))
                 .build(recompute_batch::handle)
         });
+    let depth = match options.metrics_addr {
+        Some(addr) => {
+            telemetry::install(addr)?;
+            Some(tokio::spawn(telemetry::poll_queue_depth(queue_pool.clone())))
+        }
+        None => None,
+    };
     let scheduler = (!options.drain).then(|| {
         tokio::spawn(schedule::run(
             queue_pool.clone(),
@@ -155,8 +166,8 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
     } else {
         monitor.run_with_signal(shutdown_signal()).await
     };
-    if let Some(scheduler) = scheduler {
-        scheduler.abort();
+    for task in [scheduler, depth].into_iter().flatten() {
+        task.abort();
     }
     result.context("the worker stopped with an error")?;
     tracing::info!(worker = %options.worker_id, "worker stopped");

@@ -8,11 +8,21 @@ use newsgraph_shared::jobs::{self, RecomputeArticle};
 use newsgraph_shared::rescore;
 
 use crate::JobContext;
+use crate::telemetry::{RunnableSince, observe};
 
 /// The payload arrives as raw JSON: a payload that does not fit the job
 /// type must not stop the worker, so it is decoded here, logged and dropped.
+pub async fn handle(
+    payload: serde_json::Value,
+    context: Data<Arc<JobContext>>,
+    since: RunnableSince,
+    attempt: Attempt,
+) -> Result<(), BoxDynError> {
+    observe("recompute_article", since, &attempt, run(payload, context)).await
+}
+
 #[tracing::instrument(name = "recompute_article", skip_all, fields(article_id))]
-pub async fn handle(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
+async fn run(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
     let job: RecomputeArticle = match serde_json::from_value(payload.clone()) {
         Ok(job) => job,
         Err(error) => {

@@ -8,9 +8,19 @@ use newsgraph_shared::jobs::{self, RecomputeBatch};
 use newsgraph_shared::rescore;
 
 use crate::JobContext;
+use crate::telemetry::{RunnableSince, observe};
+
+pub async fn handle(
+    payload: serde_json::Value,
+    context: Data<Arc<JobContext>>,
+    since: RunnableSince,
+    attempt: Attempt,
+) -> Result<(), BoxDynError> {
+    observe("recompute_batch", since, &attempt, run(payload, context)).await
+}
 
 #[tracing::instrument(name = "recompute_batch", skip_all, fields(from_id, to_id))]
-pub async fn handle(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
+async fn run(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
     let batch: RecomputeBatch = match serde_json::from_value(payload.clone()) {
         Ok(batch) => batch,
         Err(error) => {
