@@ -58,31 +58,39 @@ async fn a_killed_worker_loses_no_job() {
     let db = TestDb::new().await;
     articles_with_jobs(&db, 20_000).await;
 
-    let mut doomed = work(&db, false);
-    // Kill it mid-run: some work done, far from all, a batch of jobs locked.
-    let started = Instant::now();
-    loop {
-        let done = db
-            .count("select count(*) from article where scored_at is not null")
-            .await;
-        let locked = db
-            .count("select count(*) from apalis.jobs where status in ('Queued', 'Running')")
-            .await;
-        if done >= 1_000 && locked > 0 {
+    // Kill a worker mid-run: some work done, far from all, a batch of jobs
+    // locked. A kill that lands between two batches leaves no orphan; then
+    // start another one and kill again.
+    let mut orphans: Vec<String> = Vec::new();
+    for _ in 0..5 {
+        let mut doomed = work(&db, false);
+        let started = Instant::now();
+        loop {
+            let done = db
+                .count("select count(*) from article where scored_at is not null")
+                .await;
+            let locked = db
+                .count("select count(*) from apalis.jobs where status in ('Queued', 'Running')")
+                .await;
+            if done >= 1_000 && locked > 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the worker never got going"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        doomed.kill().unwrap(); // SIGKILL
+        doomed.wait().unwrap();
+        orphans = sqlx::query_scalar("select id from apalis.jobs where status in ('Queued', 'Running')")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        if !orphans.is_empty() {
             break;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the worker never got going"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    doomed.kill().unwrap(); // SIGKILL
-    doomed.wait().unwrap();
-    let orphans: Vec<String> = sqlx::query_scalar("select id from apalis.jobs where status in ('Queued', 'Running')")
-        .fetch_all(&db.pool)
-        .await
-        .unwrap();
     let in_flight = orphans.len();
     assert!(in_flight > 0, "the kill left jobs locked to the dead worker");
 
