@@ -32,13 +32,7 @@ async fn run(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Resu
     span.record("from_id", batch.from_id);
     span.record("to_id", batch.to_id);
     let mut tx = context.pool.begin().await?;
-    // No need to wait for this commit's WAL flush: the job's own completion
-    // is written later with a synchronous commit, which flushes this one
-    // too. Should the server crash in between, the job is not marked done
-    // and simply runs again.
-    sqlx::query("set local synchronous_commit = off")
-        .execute(&mut *tx)
-        .await?;
+    rescore::prepare_transaction(&mut tx).await?;
     let ids = rescore::ids_in_range(&mut tx, batch.from_id, batch.to_id).await?;
     let outcome = rescore::recompute(&mut tx, &ids, &context.scoring, chrono::Utc::now()).await?;
     if !outcome.publication_changed.is_empty() {
