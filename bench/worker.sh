@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Worker benchmarks, release build, three runs each, medians printed:
+#   1. rescore-all of every article (queue batches + drain), articles/s end to end;
+#   2. 20,000 single-article recompute jobs drained at the default concurrency, jobs/s;
+#   3. enqueue -> job start latency with an idle worker (200 jobs, one every 50 ms), p50/p99;
+#   and the worker's peak RSS during 1 and 2.
+# The database is built once by importing the corpus replicated to FILES
+# files (57,000 files make about 200,000 articles).
+#
+# usage: bench/worker.sh [FILES]     (needs PostgreSQL; BENCH_DATABASE_URL
+#                                     defaults to .../newsgraph_worker_bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=${1:-57000}
+corpus=${CORPUS_DIR:-../shared/corpus/smartable-election}
+data=bench-data/import-$files
+export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/newsgraph_worker_bench}
+admin_url=${DATABASE_URL%/*}/postgres
+db_name=${DATABASE_URL##*/}
+bin=target/release/newsgraph
+sql() { psql "$DATABASE_URL" -qAtc "$1"; }
+
+cargo build --release --quiet
+[ -d "$data" ] || python3 bench/replicate_corpus.py "$corpus" "$data" "$files"
+if ! psql "$DATABASE_URL" -qAtc "select 1 from article limit 1" >/dev/null 2>&1; then
+  psql "$admin_url" -qc "drop database if exists $db_name with (force)" -c "create database $db_name"
+  $bin migrate 2>/dev/null
+  $bin import "$data" >/dev/null
+fi
+articles=$(sql "select count(*) from article")
+echo "database: $articles articles"
+# A first drain scores everything, so the runs below measure steady state.
+sql "delete from apalis.jobs"; $bin rescore-all >/dev/null 2>&1; $bin work --drain 2>/dev/null
+
+timed_drain() { /usr/bin/time -f '%e %M' -o /tmp/newsgraph-worker-time $bin work --drain 2>/dev/null; cat /tmp/newsgraph-worker-time; }
+median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+
+rates=(); rss=()
+for run in 1 2 3; do
+  sql "delete from apalis.jobs"
+  start=$(date +%s.%N)
+  $bin rescore-all >/dev/null 2>&1
+  read -r _ kb < <(timed_drain)
+  seconds=$(python3 -c "import time; print(round(time.time() - $start, 2))")
+  rate=$(python3 -c "print(round($articles / $seconds))")
+  echo "rescore-all run $run: $articles articles in ${seconds}s = $rate articles/s, worker peak RSS $((kb / 1024)) MB"
+  rates+=("$rate"); rss+=("$((kb / 1024))")
+done
+echo "rescore-all median: $(median "${rates[@]}") articles/s, worker peak RSS $(median "${rss[@]}") MB"
+
+jobs_rates=()
+for run in 1 2 3; do
+  sql "delete from apalis.jobs"
+  sql "insert into apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority)
+       select apalis.generate_ulid(), 'newsgraph.recompute-article',
+              convert_to(json_build_object('article_id', article_id)::text, 'UTF8'), 'Pending', 0, 8, now(), 0
+       from article order by random() limit 20000"
+  read -r seconds kb < <(timed_drain)
+  rate=$(python3 -c "print(round(20000 / $seconds))")
+  echo "single jobs run $run: 20000 jobs in ${seconds}s = $rate jobs/s, worker peak RSS $((kb / 1024)) MB"
+  jobs_rates+=("$rate"); rss+=("$((kb / 1024))")
+done
+echo "single jobs median: $(median "${jobs_rates[@]}") jobs/s (process start and drain detection included)"
+
+sql "delete from apalis.jobs"
+$bin work 2>/dev/null &
+worker=$!
+sleep 2
+ids=$(sql "select article_id from article order by random() limit 200")
+for id in $ids; do
+  sql "insert into apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority)
+       values (apalis.generate_ulid(), 'newsgraph.recompute-article',
+               convert_to(json_build_object('article_id', $id)::text, 'UTF8'), 'Pending', 0, 8, clock_timestamp(), 0)"
+  sleep 0.05
+done
+sleep 1
+kill -TERM $worker; wait $worker || true
+sql "select 'enqueue->start latency: p50 ' || round(percentile_cont(0.5) within group (order by ms)::numeric, 1)
+            || ' ms, p99 ' || round(percentile_cont(0.99) within group (order by ms)::numeric, 1)
+            || ' ms, max ' || round(max(ms)::numeric, 1) || ' ms over ' || count(*) || ' jobs'
+     from (select extract(epoch from lock_at - run_at) * 1000 as ms from apalis.jobs where lock_at is not null) t"
