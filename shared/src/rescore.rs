@@ -76,19 +76,12 @@ written as (
 )
 select article_id from written where published is distinct from was_published";
 
-/// Settings for a recompute transaction, in one round trip:
-///
-/// - no wait for this commit's WAL flush: the job's own completion is written
-///   later with a synchronous commit, which flushes this one too; should the
-///   server crash in between, the job is not marked done and runs again;
-/// - generic plans: the statements here are planned once per connection
-///   instead of at every job (planning cost more than running them).
+/// Settings for a recompute transaction: no wait for this commit's WAL
+/// flush. The job's own completion is written later with a synchronous
+/// commit, which flushes this one too; should the server crash in between,
+/// the job is not marked done and runs again.
 pub async fn prepare_transaction(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "select set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)",
-    )
-    .execute(conn)
-    .await?;
+    sqlx::query("set local synchronous_commit = off").execute(conn).await?;
     Ok(())
 }
 
