@@ -10,6 +10,15 @@ use newsgraph_worker::WorkerOptions;
 
 use crate::support::{TestDb, article, corpus_dir, write};
 
+/// Imports one article file of ours.
+async fn import_article(db: &TestDb, file_name: &str, title: &str, url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), file_name, article(title, url));
+    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+}
+
 async fn drain(db: &TestDb) {
     let mut options = WorkerOptions::new(ScoringConfig::default());
     options.drain = true;
@@ -98,15 +107,13 @@ async fn after_a_drain_every_corpus_article_is_scored_by_the_rule() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_editor_override_survives_recomputes_and_clearing_it_restores_the_rule() {
     let db = TestDb::new().await;
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
+    import_article(
+        &db,
         "2026-11-20-story.md",
-        article("A perfectly ordinary story about the harbour", "https://o.example/1"),
-    );
-    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
-        .await
-        .unwrap();
+        "A perfectly ordinary story about the harbour",
+        "https://o.example/1",
+    )
+    .await;
     drain(&db).await;
     let (id, automatic): (i64, bool) = sqlx::query_as("select article_id, published from article")
         .fetch_one(&db.pool)
@@ -155,15 +162,13 @@ async fn an_editor_override_survives_recomputes_and_clearing_it_restores_the_rul
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_payloads_and_deleted_articles_do_not_stop_the_worker() {
     let db = TestDb::new().await;
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
+    import_article(
+        &db,
         "2026-11-20-kept.md",
-        article("A story that stays around", "https://k.example/1"),
-    );
-    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
-        .await
-        .unwrap();
+        "A story that stays around",
+        "https://k.example/1",
+    )
+    .await;
     // A payload of the wrong shape and a job for an article that is gone,
     // queued before the good job.
     sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
@@ -246,15 +251,13 @@ async fn each_periodic_tick_is_claimed_by_exactly_one_process() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_override_written_during_recomputes_is_never_lost() {
     let db = TestDb::new().await;
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
+    import_article(
+        &db,
         "2026-11-20-raced.md",
-        article("A story everybody keeps changing", "https://race.example/1"),
-    );
-    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
-        .await
-        .unwrap();
+        "A story everybody keeps changing",
+        "https://race.example/1",
+    )
+    .await;
     let id: i64 = sqlx::query_scalar("select article_id from article")
         .fetch_one(&db.pool)
         .await
@@ -320,15 +323,13 @@ async fn an_override_written_during_recomputes_is_never_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_job_is_retried_with_growing_delays() {
     let db = TestDb::new().await;
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
+    import_article(
+        &db,
         "2026-11-20-flaky.md",
-        article("A story behind a flaky database", "https://flaky.example/1"),
-    );
-    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
-        .await
-        .unwrap();
+        "A story behind a flaky database",
+        "https://flaky.example/1",
+    )
+    .await;
     // The first three scoring writes fail. A sequence counts the attempts:
     // unlike a table, it is not rolled back with the failed transactions.
     sqlx::raw_sql(
@@ -373,15 +374,13 @@ async fn the_worker_serves_prometheus_metrics() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let db = TestDb::new().await;
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
+    import_article(
+        &db,
         "2026-11-20-counted.md",
-        article("A story that gets counted", "https://m.example/1"),
-    );
-    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
-        .await
-        .unwrap();
+        "A story that gets counted",
+        "https://m.example/1",
+    )
+    .await;
 
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

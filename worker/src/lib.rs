@@ -15,6 +15,7 @@ use anyhow::Context;
 use apalis::prelude::*;
 use apalis_postgres::{Config, PostgresStorage};
 use newsgraph_shared::jobs::{RECOMPUTE_ARTICLE_QUEUE, RECOMPUTE_BATCH_QUEUE};
+use newsgraph_shared::rescore;
 use newsgraph_shared::scoring::ScoringConfig;
 use sqlx::PgPool;
 use tower::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
@@ -90,6 +91,25 @@ pub fn default_worker_id() -> String {
 pub(crate) struct JobContext {
     pub pool: PgPool,
     pub scoring: ScoringConfig,
+}
+
+impl JobContext {
+    /// Recomputes these articles in one transaction, and queues their related
+    /// articles in the same transaction when their publication changed (the
+    /// related articles' coverage changed with it). Publication only moves
+    /// coverage one way per change (more published neighbours can only raise
+    /// quality), so these follow-ups settle instead of bouncing back and forth.
+    pub async fn recompute(&self, article_ids: &[i64]) -> Result<rescore::Recomputed, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        rescore::prepare_transaction(&mut tx).await?;
+        let outcome = rescore::recompute(&mut tx, article_ids, &self.scoring, chrono::Utc::now()).await?;
+        if !outcome.publication_changed.is_empty() {
+            let related = rescore::related_of(&mut tx, &outcome.publication_changed).await?;
+            newsgraph_shared::jobs::enqueue_recompute(&mut tx, &related).await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
 }
 
 /// Runs the workers until SIGINT/SIGTERM, or with `drain` until the queue

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use apalis::prelude::*;
-use newsgraph_shared::jobs::{self, RecomputeArticle};
-use newsgraph_shared::rescore;
+use newsgraph_shared::jobs::RecomputeArticle;
 
 use crate::JobContext;
 use crate::telemetry::{RunnableSince, observe};
@@ -31,22 +30,12 @@ async fn run(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Resu
         }
     };
     tracing::Span::current().record("article_id", job.article_id);
-    let mut tx = context.pool.begin().await?;
-    rescore::prepare_transaction(&mut tx).await?;
-    let outcome = rescore::recompute(&mut tx, &[job.article_id], &context.scoring, chrono::Utc::now()).await?;
+    let outcome = context.recompute(&[job.article_id]).await?;
     if !outcome.missing.is_empty() {
         tracing::warn!(
             article_id = job.article_id,
             "article no longer exists; nothing to recompute"
         );
     }
-    // Publication only moves coverage one way per change (more published
-    // neighbours can only raise quality), so these follow-ups settle instead
-    // of bouncing back and forth.
-    if !outcome.publication_changed.is_empty() {
-        let related = rescore::related_of(&mut tx, &outcome.publication_changed).await?;
-        jobs::enqueue_recompute(&mut tx, &related).await?;
-    }
-    tx.commit().await?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use apalis::prelude::*;
-use newsgraph_shared::jobs::{self, RecomputeBatch};
+use newsgraph_shared::jobs::RecomputeBatch;
 use newsgraph_shared::rescore;
 
 use crate::JobContext;
@@ -31,15 +31,8 @@ async fn run(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Resu
     let span = tracing::Span::current();
     span.record("from_id", batch.from_id);
     span.record("to_id", batch.to_id);
-    let mut tx = context.pool.begin().await?;
-    rescore::prepare_transaction(&mut tx).await?;
-    let ids = rescore::ids_in_range(&mut tx, batch.from_id, batch.to_id).await?;
-    let outcome = rescore::recompute(&mut tx, &ids, &context.scoring, chrono::Utc::now()).await?;
-    if !outcome.publication_changed.is_empty() {
-        let related = rescore::related_of(&mut tx, &outcome.publication_changed).await?;
-        jobs::enqueue_recompute(&mut tx, &related).await?;
-    }
-    tx.commit().await?;
+    let ids = rescore::ids_in_range(&mut *context.pool.acquire().await?, batch.from_id, batch.to_id).await?;
+    let outcome = context.recompute(&ids).await?;
     tracing::debug!(scored = outcome.scored.len(), "batch recomputed");
     Ok(())
 }
