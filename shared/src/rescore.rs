@@ -10,8 +10,8 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::PgConnection;
 use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::scoring::{HeatInput, PublicationInput, QualityInput, ScoringConfig, automatic_decision, heat, quality};
 
@@ -35,23 +35,34 @@ struct Features {
 
 /// Coverage counts the distinct other providers among the published articles
 /// related to this one, in either direction.
+///
+/// The query runs with a generic plan (see [`begin`]), so its shape must lead
+/// the planner to index lookups whatever the statistics say: it is driven by
+/// the id list, and each neighbour is read by a primary key probe that nothing
+/// can be pushed into (`offset 0`; `published` tested outside). Otherwise,
+/// while few articles are published, the planner walks the small partial
+/// index of published articles for every neighbour, which becomes a scan of
+/// most of the table once most of them are published.
 const FEATURES: &str = "
 select a.article_id, p.domain as provider_domain, a.title, a.excerpt,
        i.article_id is not null as has_image, i.width as image_width, i.height as image_height,
        a.amp_url is not null as has_amp,
-       (select count(*) from article_topic t where t.article_id = a.article_id) as topic_count,
-       (select count(distinct r.provider_id)
-          from article r
-         where r.published and r.provider_id is distinct from a.provider_id and r.provider_id is not null
-           and r.article_id in (select related_article_id from article_relation where article_id = a.article_id
-                                union
-                                select article_id from article_relation where related_article_id = a.article_id)
-       ) as corroborating_providers,
+       topics.topic_count, coverage.corroborating_providers,
        a.editor_boost, a.published_at, a.removed
-from article a
+from unnest($1::bigint[]) as wanted(article_id)
+join article a on a.article_id = wanted.article_id
 left join provider p on p.provider_id = a.provider_id
 left join article_image i on i.article_id = a.article_id and i.position = 0
-where a.article_id = any($1)";
+cross join lateral (select count(*) as topic_count from article_topic t where t.article_id = a.article_id) topics
+cross join lateral (
+    select count(distinct other.provider_id) as corroborating_providers
+    from (select related_article_id as article_id from article_relation where article_id = a.article_id
+          union
+          select article_id from article_relation where related_article_id = a.article_id) neighbour
+    cross join lateral (select o.provider_id, o.published from article o
+                        where o.article_id = neighbour.article_id offset 0) other
+    where other.published and other.provider_id is not null and other.provider_id is distinct from a.provider_id
+) coverage";
 
 /// Writes scores; `published` and `heat` follow the override of the row as
 /// it is when the row is locked. Returns the articles whose publication state
@@ -76,13 +87,17 @@ written as (
 )
 select article_id from written where published is distinct from was_published";
 
-/// Settings for a recompute transaction: no wait for this commit's WAL
-/// flush. The job's own completion is written later with a synchronous
-/// commit, which flushes this one too; should the server crash in between,
-/// the job is not marked done and runs again.
-pub async fn prepare_transaction(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::query("set local synchronous_commit = off").execute(conn).await?;
-    Ok(())
+/// Starts a recompute transaction, in one round trip:
+/// - no wait for this commit's WAL flush: the job's own completion is written
+///   later with a synchronous commit, which flushes this one too; should the
+///   server crash in between, the job is not marked done and runs again;
+/// - generic plans: the statements below are shaped to plan well without the
+///   parameters' values, and re-planning them for every job (which PostgreSQL
+///   does for array parameters, whose custom plans always look cheaper) costs
+///   more than running them.
+pub async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    pool.begin_with("begin; set local synchronous_commit = off; set local plan_cache_mode = force_generic_plan")
+        .await
 }
 
 /// The outcome of one recompute.

@@ -8,6 +8,7 @@ use anyhow::Context;
 use newsgraph_shared::db;
 use newsgraph_shared::scoring::ScoringConfig;
 use newsgraph_worker::WorkerOptions;
+use newsgraph_worker::schedule::ScheduleOptions;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,6 +31,18 @@ pub struct Args {
     /// Longest a single job may run, in seconds.
     #[arg(long, env = "NEWSGRAPH_JOB_TIMEOUT_SECS", default_value_t = 30)]
     job_timeout_secs: u64,
+
+    /// How often the heat of recent articles is refreshed, in seconds.
+    #[arg(long, env = "NEWSGRAPH_HEAT_REFRESH_SECS", default_value_t = 600)]
+    heat_refresh_secs: u64,
+
+    /// Articles published within this many hours get their heat refreshed.
+    #[arg(long, env = "NEWSGRAPH_HEAT_WINDOW_HOURS", default_value_t = 168)]
+    heat_window_hours: u64,
+
+    /// Finished jobs (done, or failed for good) older than this many hours are deleted.
+    #[arg(long, env = "NEWSGRAPH_JOB_RETENTION_HOURS", default_value_t = 168)]
+    job_retention_hours: u64,
 }
 
 /// Reads and validates the scoring configuration: a bad file refuses the start.
@@ -54,6 +67,13 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
     options.concurrency = args.concurrency;
     options.job_timeout = Duration::from_secs(args.job_timeout_secs);
     options.metrics_addr = args.metrics_addr;
+    anyhow::ensure!(args.heat_refresh_secs > 0, "--heat-refresh-secs must be at least 1");
+    options.schedule = ScheduleOptions {
+        heat_every: Duration::from_secs(args.heat_refresh_secs),
+        heat_window: Duration::from_secs(args.heat_window_hours * 3600),
+        retention_every: Duration::from_secs(3600),
+        retention_age: Duration::from_secs(args.job_retention_hours * 3600),
+    };
     newsgraph_worker::run(pool, options).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -267,7 +267,7 @@ async fn an_override_written_during_recomputes_is_never_lost() {
     for round in 0..1_000 {
         let decision = if round % 2 == 0 { "unpublish" } else { "publish" };
         let recompute = async {
-            let mut tx = db.pool.begin().await.unwrap();
+            let mut tx = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
             newsgraph_shared::rescore::recompute(&mut tx, &[id], &config, Utc::now())
                 .await
                 .unwrap();
@@ -287,7 +287,7 @@ async fn an_override_written_during_recomputes_is_never_lost() {
         };
         tokio::join!(recompute, editor, async {
             // a second recompute racing the first
-            let mut tx = db.pool.begin().await.unwrap();
+            let mut tx = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
             newsgraph_shared::rescore::recompute(&mut tx, &[id], &config, Utc::now())
                 .await
                 .unwrap();
@@ -303,7 +303,7 @@ async fn an_override_written_during_recomputes_is_never_lost() {
             "round {round}, after the race"
         );
         // And later recomputes keep it.
-        let mut tx = db.pool.begin().await.unwrap();
+        let mut tx = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
         newsgraph_shared::rescore::recompute(&mut tx, &[id], &config, Utc::now())
             .await
             .unwrap();

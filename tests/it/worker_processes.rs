@@ -62,6 +62,7 @@ async fn a_killed_worker_loses_no_job() {
     // locked. A kill that lands between two batches leaves no orphan; then
     // start another one and kill again.
     let mut orphans: Vec<String> = Vec::new();
+    let mut killed_at = Instant::now();
     for _ in 0..5 {
         let mut doomed = work(&db, false);
         let started = Instant::now();
@@ -83,6 +84,7 @@ async fn a_killed_worker_loses_no_job() {
         }
         doomed.kill().unwrap(); // SIGKILL
         doomed.wait().unwrap();
+        killed_at = Instant::now();
         orphans = sqlx::query_scalar("select id from apalis.jobs where status in ('Queued', 'Running')")
             .fetch_all(&db.pool)
             .await
@@ -92,13 +94,41 @@ async fn a_killed_worker_loses_no_job() {
         }
     }
     let in_flight = orphans.len();
+    let dead_workers: Vec<String> = sqlx::query_scalar("select distinct lock_by from apalis.jobs where id = any($1)")
+        .bind(&orphans)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
     assert!(in_flight > 0, "the kill left jobs locked to the dead worker");
 
     let restarted = Instant::now();
     let mut survivor = work(&db, true);
+    // Recovery: the dead worker's jobs go back to the queue once its last
+    // heartbeat is heartbeat x missed heartbeats (2 s x 3) old, at the next
+    // heartbeat of a live worker: 4 to 8 s after the kill.
+    let recovery = loop {
+        let still_locked: i64 = sqlx::query_scalar(
+            "select count(*) from apalis.jobs where id = any($1) and lock_by = any($2)
+               and status in ('Queued', 'Running')",
+        )
+        .bind(&orphans)
+        .bind(&dead_workers)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        if still_locked == 0 {
+            break killed_at.elapsed();
+        }
+        assert!(
+            restarted.elapsed() < Duration::from_secs(60),
+            "the orphaned jobs were never taken over"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(wait_exit(&mut survivor, Duration::from_secs(240)).await, 0);
     eprintln!(
-        "killed with {in_flight} jobs in flight; the new worker finished everything in {:?}",
+        "killed with {in_flight} jobs in flight; orphans back in the queue {recovery:?} after the kill; \
+         the new worker finished everything in {:?}",
         restarted.elapsed()
     );
     assert_eq!(
@@ -157,4 +187,127 @@ async fn two_workers_never_run_the_same_job() {
     assert_eq!(db.count("select count(*) from score_write").await, 4_000);
     let workers: i64 = db.count("select count(distinct lock_by) from apalis.jobs").await;
     assert_eq!(workers, 2, "both workers took part");
+}
+
+/// The ticks of the heat refreshes a process ran, from its JSON log.
+fn refresh_ticks(log: &str) -> Vec<i64> {
+    log.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|entry| entry["fields"]["message"] == "heat refresh queued")
+        .map(|entry| {
+            entry["fields"]["tick"]
+                .as_i64()
+                .expect("the refresh log line names its tick")
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_heat_refresh_runs_once_per_tick_across_processes() {
+    let db = TestDb::new().await;
+    articles_with_jobs(&db, 50).await;
+    let dir = tempfile::tempdir().unwrap();
+    let spawn = |name: &str| {
+        let log = std::fs::File::create(dir.path().join(name)).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+            .args(["work", "--heat-refresh-secs", "1"])
+            .env("DATABASE_URL", &db.url)
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "newsgraph_worker=info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap()
+    };
+    let mut processes = [spawn("a.log"), spawn("b.log")];
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    for process in &mut processes {
+        // SIGTERM: a graceful stop
+        assert!(
+            Command::new("kill")
+                .arg(process.id().to_string())
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    for process in &mut processes {
+        assert_eq!(
+            wait_exit(process, Duration::from_secs(30)).await,
+            0,
+            "a graceful stop exits 0"
+        );
+    }
+
+    let logs: Vec<String> = ["a.log", "b.log"]
+        .iter()
+        .map(|name| std::fs::read_to_string(dir.path().join(name)).unwrap())
+        .collect();
+    for log in &logs {
+        assert!(log.contains("worker started"), "both processes ran: {log}");
+    }
+    let mut ticks: Vec<i64> = logs.iter().flat_map(|log| refresh_ticks(log)).collect();
+    let runs = ticks.len();
+    ticks.sort_unstable();
+    ticks.dedup();
+    assert_eq!(runs, ticks.len(), "a tick ran in both processes: {logs:?}");
+    // eight seconds at one tick per second: allow for start-up time
+    assert!(runs >= 4, "the refresh ran at only {runs} ticks in 8 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_worker_keeps_reading_its_queue_notifications() {
+    let db = TestDb::new().await;
+    articles_with_jobs(&db, 20).await;
+    // Every recompute blocks on these row locks, so all of the worker's job
+    // slots stay busy while the notifications below arrive.
+    let mut blocker = db.pool.begin().await.unwrap();
+    sqlx::query("select article_id from article for update")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let mut worker = work(&db, false);
+    let started = Instant::now();
+    // its recomputes wait on the locks
+    while db
+        .count("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")
+        .await
+        < 16
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the worker's jobs never blocked"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // About 20 MB of queue notifications: more than socket buffers hold, so a
+    // listener that is not read leaves its server process stuck writing.
+    sqlx::query(
+        "select pg_notify('apalis::job::insert',
+                          json_build_object('job_type', 'elsewhere', 'id', g, 'pad', repeat('x', 4000))::text)
+         from generate_series(1, 5000) g",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    // A stuck server process cannot take part in the signal barrier that
+    // `drop database ... with (force)` waits for: the drop would hang.
+    let scratch = format!("newsgraph_test_{}_scratch", std::process::id());
+    sqlx::query(sqlx::AssertSqlSafe(format!("create database {scratch}")))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut admin = db.pool.acquire().await.unwrap();
+    sqlx::query("set statement_timeout = '20s'")
+        .execute(&mut *admin)
+        .await
+        .unwrap();
+    let dropped = sqlx::query(sqlx::AssertSqlSafe(format!("drop database {scratch} with (force)")))
+        .execute(&mut *admin)
+        .await;
+    blocker.rollback().await.unwrap();
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    dropped.expect("the drop finished: no server process was stuck writing notifications to the worker");
 }

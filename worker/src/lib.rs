@@ -6,6 +6,7 @@ mod recompute_article;
 mod recompute_batch;
 pub mod schedule;
 mod telemetry;
+mod wakeup;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -100,8 +101,7 @@ impl JobContext {
     /// coverage one way per change (more published neighbours can only raise
     /// quality), so these follow-ups settle instead of bouncing back and forth.
     pub async fn recompute(&self, article_ids: &[i64]) -> Result<rescore::Recomputed, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        rescore::prepare_transaction(&mut tx).await?;
+        let mut tx = rescore::begin(&self.pool).await?;
         let outcome = rescore::recompute(&mut tx, article_ids, &self.scoring, chrono::Utc::now()).await?;
         if !outcome.publication_changed.is_empty() {
             let related = rescore::related_of(&mut tx, &outcome.publication_changed).await?;
@@ -136,6 +136,8 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
         config(RECOMPUTE_BATCH_QUEUE, 4),
     );
     let queue_pool = pool.clone();
+    let (wakeups, listener) = wakeup::listen(pool.clone(), &[RECOMPUTE_ARTICLE_QUEUE, RECOMPUTE_BATCH_QUEUE]);
+    let (article_wakeup, batch_wakeup) = (wakeups[0].clone(), wakeups[1].clone());
     let (article_pool, article_options, article_context) = (pool.clone(), options.clone(), context.clone());
     let (batch_pool, batch_options, batch_context) = (pool.clone(), options.clone(), context.clone());
     let monitor = Monitor::new()
@@ -143,8 +145,7 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
         .register(move |run| {
             let backend = PostgresStorage::<serde_json::Value>::new(&article_pool)
                 .with_config(article_config.clone())
-                .with_pubsub()
-                .poll_with_interval(article_options.poll_interval);
+                .poll_with_strategy(wake_or_poll(&article_wakeup, article_options.poll_interval));
             WorkerBuilder::new(format!("{}-article-{run}", article_options.worker_id))
                 .backend(backend)
                 .data(article_context.clone())
@@ -156,8 +157,7 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
         .register(move |run| {
             let backend = PostgresStorage::<serde_json::Value>::new(&batch_pool)
                 .with_config(batch_config.clone())
-                .with_pubsub()
-                .poll_with_interval(batch_options.poll_interval);
+                .poll_with_strategy(wake_or_poll(&batch_wakeup, batch_options.poll_interval));
             WorkerBuilder::new(format!("{}-batch-{run}", batch_options.worker_id))
                 .backend(backend)
                 .data(batch_context.clone())
@@ -186,12 +186,18 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
     } else {
         monitor.run_with_signal(shutdown_signal()).await
     };
-    for task in [scheduler, depth].into_iter().flatten() {
+    for task in [scheduler, depth, Some(listener)].into_iter().flatten() {
         task.abort();
     }
     result.context("the worker stopped with an error")?;
     tracing::info!(worker = %options.worker_id, "worker stopped");
     Ok(())
+}
+
+/// A worker polls when its queue announces a job (LISTEN/NOTIFY, within
+/// milliseconds) and every `interval` in case a notification was missed.
+fn wake_or_poll(wakeup: &wakeup::QueueWakeup, interval: Duration) -> Strategy {
+    Strategy::new().apply(wakeup.clone()).interval(interval)
 }
 
 /// Retries with exponential backoff (doubling from `retry_backoff`, capped at

@@ -86,17 +86,19 @@ pub async fn run(pool: PgPool, worker: String, options: ScheduleOptions) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         interval.tick().await;
-        match claim(&pool, "heat-refresh", tick_of(options.heat_every), &worker).await {
+        let tick = tick_of(options.heat_every);
+        match claim(&pool, "heat-refresh", tick, &worker).await {
             Ok(true) => match refresh_heat(&pool, options.heat_window).await {
-                Ok(queued) => tracing::info!(queued, "heat refresh queued"),
+                Ok(queued) => tracing::info!(tick, queued, "heat refresh queued"),
                 Err(error) => tracing::error!(%error, "heat refresh failed"),
             },
             Ok(false) => {}
             Err(error) => tracing::warn!(%error, "cannot claim the heat refresh tick"),
         }
-        match claim(&pool, "job-retention", tick_of(options.retention_every), &worker).await {
+        let tick = tick_of(options.retention_every);
+        match claim(&pool, "job-retention", tick, &worker).await {
             Ok(true) => match prune_jobs(&pool, options.retention_age).await {
-                Ok(deleted) => tracing::info!(deleted, "finished jobs pruned"),
+                Ok(deleted) => tracing::info!(tick, deleted, "finished jobs pruned"),
                 Err(error) => tracing::error!(%error, "job retention failed"),
             },
             Ok(false) => {}
