@@ -3,6 +3,7 @@
 
 mod support;
 
+mod api_legacy;
 mod cli;
 mod corpus;
 mod enqueue;
