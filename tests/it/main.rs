@@ -3,7 +3,16 @@
 
 mod support;
 
+mod api_support;
+
+mod api_errors;
+mod api_http;
 mod api_legacy;
+mod api_pagination;
+mod api_queries;
+mod api_schema;
+mod api_statements;
+mod api_visibility;
 mod cli;
 mod corpus;
 mod enqueue;
