@@ -34,6 +34,8 @@ enum Command {
     RescoreAll(commands::rescore_all::Args),
     /// Run the workers that recompute quality, heat and publication state.
     Work(commands::work::Args),
+    /// Create, list and revoke API tokens (editor, ingest, admin).
+    Token(commands::token::Args),
     /// Serve the GraphQL API (GraphiQL at /, GraphQL at /graphql).
     Serve(commands::serve::Args),
 }
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
             Command::Import(args) => commands::import::run(&cli.database_url, args).await,
             Command::RescoreAll(args) => commands::rescore_all::run(&cli.database_url, args).await,
             Command::Work(args) => commands::work::run(&cli.database_url, args).await,
+            Command::Token(args) => commands::token::run(&cli.database_url, args).await,
             Command::Serve(args) => commands::serve::run(&cli.database_url, args).await,
         }
     });

@@ -6,6 +6,7 @@ pub mod import;
 pub mod migrate;
 pub mod rescore_all;
 pub mod serve;
+pub mod token;
 pub mod work;
 
 /// Exit status for fatal errors: database unreachable, bad arguments.
