@@ -36,6 +36,10 @@ pub struct ApiConfig {
     pub report_sql_statements: bool,
     /// How long `/readyz` waits for the database.
     pub ready_timeout: Duration,
+    /// CORS, caching and compression of GraphQL and the legacy pages.
+    pub frontend: crate::frontend::FrontendConfig,
+    /// The legacy Smartable pages.
+    pub legacy: crate::legacy::LegacyConfig,
 }
 
 impl Default for ApiConfig {
@@ -44,6 +48,8 @@ impl Default for ApiConfig {
             body_limit: 64 * 1024,
             report_sql_statements: false,
             ready_timeout: Duration::from_secs(2),
+            frontend: Default::default(),
+            legacy: Default::default(),
         }
     }
 }
@@ -287,9 +293,14 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// The API's routes and layers.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.inner.config.body_limit;
-    Router::new()
-        .route("/", get(graphiql))
+    let for_frontends = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .merge(crate::legacy::routes(
+            state.inner.pool.clone(),
+            state.inner.config.legacy.clone(),
+        ));
+    crate::frontend::apply(for_frontends, &state.inner.config.frontend)
+        .route("/", get(graphiql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -37,8 +37,11 @@ pub async fn serve(pool: sqlx::PgPool, args: Args) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let config = ApiConfig {
         body_limit: args.body_limit,
+        frontend: newsgraph_api::frontend::FrontendConfig::from_env()?,
+        legacy: newsgraph_api::legacy::LegacyConfig::from_env(),
         ..ApiConfig::default()
     };
+    config.legacy.check(&pool).await.context("NEWSGRAPH_LEGACY_TIME_ZONE")?;
     tracing::info!(%addr, "serving the API");
     eprintln!("newsgraph API on http://{addr}/ (GraphiQL), GraphQL at http://{addr}/graphql");
     newsgraph_api::serve(listener, AppState::new(pool, config), newsgraph_api::shutdown_signal())

@@ -503,3 +503,83 @@ async fn cors_preflight_answers_allowed_origins_only_and_never_allows_credential
         .await;
     assert!(get.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
 }
+
+/// `/graphql?name=value&...`, encoded.
+fn graphql_get_url(app: &crate::api_support::TestApp, params: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse(&app.url("/graphql")).unwrap();
+    url.query_pairs_mut().extend_pairs(params);
+    url.to_string()
+}
+
+#[tokio::test]
+async fn the_api_router_caches_graphql_gets_serves_persisted_queries_and_legacy_pages() {
+    let app = crate::api_support::TestApp::new().await;
+    let raw = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    let query = "{ __typename }";
+    let hash = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(query));
+    let persisted = format!(r#"{{"persistedQuery":{{"version":1,"sha256Hash":"{hash}"}}}}"#);
+
+    // a GET query: public for a short time, with a tag that revalidates
+    let url = graphql_get_url(&app, &[("query", query)]);
+    let first = raw.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()[header::CACHE_CONTROL], "public, max-age=10");
+    let etag = first.headers()[header::ETAG].to_str().unwrap().to_string();
+    let again = raw.get(&url).header(header::IF_NONE_MATCH, &etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    // an unknown hash is an error nobody may cache
+    let by_hash = graphql_get_url(&app, &[("extensions", &persisted)]);
+    let unknown = raw.get(&by_hash).send().await.unwrap();
+    assert_eq!(unknown.headers()[header::CACHE_CONTROL], "no-store");
+    assert!(unknown.headers().get(header::ETAG).is_none());
+    let body: Value = unknown.json().await.unwrap();
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+
+    // sent once with its text, the query is then found by its hash over GET
+    let register = graphql_get_url(&app, &[("query", query), ("extensions", &persisted)]);
+    let registered: Value = raw.get(&register).send().await.unwrap().json().await.unwrap();
+    assert_eq!(registered["data"]["__typename"], "Query");
+    let known = raw.get(&by_hash).send().await.unwrap();
+    assert_eq!(known.headers()[header::CACHE_CONTROL], "public, max-age=10");
+    let body: Value = known.json().await.unwrap();
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+
+    // POSTs and authenticated GETs are not shared
+    let post = raw
+        .post(app.url("/graphql"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(serde_json::json!({ "query": query }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::OK);
+    assert!(post.headers().get(header::ETAG).is_none());
+    assert!(post.headers().get(header::CACHE_CONTROL).is_none());
+    let editor = raw
+        .get(&url)
+        .header(header::AUTHORIZATION, "Bearer some-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(editor.headers()[header::CACHE_CONTROL], "private, no-store");
+
+    // the legacy pages are mounted, compressed on request; GraphiQL is left alone
+    let legacy = raw
+        .get(app.url("/api/news/page/1/index.json"))
+        .header(header::ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(legacy.status(), StatusCode::OK);
+    assert_eq!(legacy.headers()[header::CONTENT_ENCODING], "br");
+    assert!(legacy.headers()[header::ETAG].to_str().unwrap().ends_with("-br\""));
+    let missing = raw
+        .get(app.url("/api/news/nope/page/1/index.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let graphiql = raw.get(app.url("/")).send().await.unwrap();
+    assert!(graphiql.headers().get(header::ETAG).is_none());
+}

@@ -11,7 +11,6 @@ pub mod cors;
 
 use std::time::Duration;
 
-use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
 use axum::Router;
 
 pub use apq::{DEFAULT_APQ_CAPACITY, persisted_queries};
@@ -22,15 +21,11 @@ pub use cors::AllowedOrigins;
 pub const CORS_ORIGINS_ENV: &str = "NEWSGRAPH_CORS_ORIGINS";
 /// `max-age` in seconds of anonymous GET answers.
 pub const CACHE_MAX_AGE_ENV: &str = "NEWSGRAPH_CACHE_MAX_AGE_SECS";
-/// How many persisted queries each api process remembers.
-pub const APQ_CACHE_SIZE_ENV: &str = "NEWSGRAPH_APQ_CACHE_SIZE";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FrontendConfig {
     pub cors_origins: AllowedOrigins,
     pub cache: CacheConfig,
-    /// Capacity of the persisted-query LRU; `None` means [`DEFAULT_APQ_CAPACITY`].
-    pub apq_capacity: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,9 +36,8 @@ pub struct ConfigError {
 }
 
 impl FrontendConfig {
-    /// Reads [`CORS_ORIGINS_ENV`], [`CACHE_MAX_AGE_ENV`] and
-    /// [`APQ_CACHE_SIZE_ENV`]; unset variables keep their defaults (no
-    /// cross-origin access, 10 s, 1024 queries).
+    /// Reads [`CORS_ORIGINS_ENV`] and [`CACHE_MAX_AGE_ENV`]; unset variables
+    /// keep their defaults (no cross-origin access, 10 s).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -63,24 +57,7 @@ impl FrontendConfig {
             })?;
             config.cache.max_age = Duration::from_secs(secs);
         }
-        if let Some(size) = get(APQ_CACHE_SIZE_ENV) {
-            let size = size
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| ConfigError {
-                    var: APQ_CACHE_SIZE_ENV,
-                    reason: format!("expected a positive whole number, found {size:?}"),
-                })?;
-            config.apq_capacity = Some(size);
-        }
         Ok(config)
-    }
-
-    /// The APQ extension for the schema builder, sized by this config.
-    pub fn persisted_queries(&self) -> ApolloPersistedQueries<LruCacheStorage> {
-        persisted_queries(self.apq_capacity.unwrap_or(DEFAULT_APQ_CAPACITY))
     }
 }
 
@@ -109,12 +86,10 @@ mod tests {
         let config = FrontendConfig::from_lookup(|name| match name {
             CORS_ORIGINS_ENV => Some("https://a.example".into()),
             CACHE_MAX_AGE_ENV => Some("30".into()),
-            APQ_CACHE_SIZE_ENV => Some("64".into()),
             _ => None,
         })
         .unwrap();
         assert_eq!(config.cache.max_age, Duration::from_secs(30));
-        assert_eq!(config.apq_capacity, Some(64));
         assert!(matches!(config.cors_origins, AllowedOrigins::List(ref l) if l.len() == 1));
         assert_eq!(
             FrontendConfig::from_lookup(|_| None).unwrap(),
@@ -122,7 +97,5 @@ mod tests {
         );
         let bad = FrontendConfig::from_lookup(|name| (name == CACHE_MAX_AGE_ENV).then(|| "ten".into()));
         assert_eq!(bad.unwrap_err().var, CACHE_MAX_AGE_ENV);
-        let bad = FrontendConfig::from_lookup(|name| (name == APQ_CACHE_SIZE_ENV).then(|| "0".into()));
-        assert_eq!(bad.unwrap_err().var, APQ_CACHE_SIZE_ENV);
     }
 }

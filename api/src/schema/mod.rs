@@ -71,6 +71,9 @@ pub fn build() -> ApiSchema {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(crate::frontend::persisted_queries(
+            crate::frontend::DEFAULT_APQ_CAPACITY,
+        ))
         .finish()
 }
 
