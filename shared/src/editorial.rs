@@ -6,6 +6,9 @@
 //! and after), and queue the article's recompute job. A conflict or a bad
 //! input rolls everything back: nothing is written.
 //!
+//! [`perform_in`] runs an action on the caller's own transaction instead, for
+//! callers that add writes of their own (a NOTIFY for subscribers, say).
+//!
 //! The override columns are what the worker reads in its own write statement
 //! (`crate::rescore`), so a publish or unpublish holds through any number of
 //! recomputes until [`clear_override`] hands the decision back to the worker.
@@ -205,6 +208,21 @@ const INSERT_EVENT: &str = "insert into editorial_event (article_id, editor, act
 values ($1, $2, $3, $4, $5, $6)
 returning editorial_event_id, article_id, editor, action, reason, before_state, after_state, created_at";
 
+/// One editor action, as [`perform_in`] takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request<'a> {
+    pub article_id: i64,
+    /// The acting token's name (recorded as the editor).
+    pub editor: &'a str,
+    pub action: Action,
+    /// Required (non-blank) for publish and unpublish; recorded when given
+    /// for the others.
+    pub reason: Option<&'a str>,
+    /// When given, the action is refused with `Conflict` unless the article
+    /// is at this version.
+    pub expected_version: Option<i64>,
+}
+
 /// Publishes the article whatever the worker's rule says, until the override
 /// is cleared. `reason` is required. An article its source removed (a
 /// tombstone) is never published: that is refused as bad input.
@@ -215,14 +233,15 @@ pub async fn publish(
     reason: &str,
     expected_version: Option<i64>,
 ) -> Result<Outcome> {
-    let reason = required_reason(reason)?;
-    act(
+    perform(
         pool,
-        article_id,
-        editor,
-        Action::Publish,
-        Some(reason),
-        expected_version,
+        Request {
+            article_id,
+            editor,
+            action: Action::Publish,
+            reason: Some(reason),
+            expected_version,
+        },
     )
     .await
 }
@@ -236,14 +255,15 @@ pub async fn unpublish(
     reason: &str,
     expected_version: Option<i64>,
 ) -> Result<Outcome> {
-    let reason = required_reason(reason)?;
-    act(
+    perform(
         pool,
-        article_id,
-        editor,
-        Action::Unpublish,
-        Some(reason),
-        expected_version,
+        Request {
+            article_id,
+            editor,
+            action: Action::Unpublish,
+            reason: Some(reason),
+            expected_version,
+        },
     )
     .await
 }
@@ -257,7 +277,17 @@ pub async fn clear_override(
     editor: &str,
     expected_version: Option<i64>,
 ) -> Result<Outcome> {
-    act(pool, article_id, editor, Action::ClearOverride, None, expected_version).await
+    perform(
+        pool,
+        Request {
+            article_id,
+            editor,
+            action: Action::ClearOverride,
+            reason: None,
+            expected_version,
+        },
+    )
+    .await
 }
 
 /// Queues a recompute of the article (recorded in the audit log; the article
@@ -268,47 +298,28 @@ pub async fn request_recompute(
     editor: &str,
     expected_version: Option<i64>,
 ) -> Result<Outcome> {
-    act(pool, article_id, editor, Action::Recompute, None, expected_version).await
+    perform(
+        pool,
+        Request {
+            article_id,
+            editor,
+            action: Action::Recompute,
+            reason: None,
+            expected_version,
+        },
+    )
+    .await
 }
 
-fn required_reason(reason: &str) -> Result<&str> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(EditorialError::InvalidInput {
-            field: "reason",
-            message: "a reason is required to publish or unpublish".into(),
-        });
-    }
-    if reason.chars().count() > MAX_REASON_LEN {
-        return Err(EditorialError::InvalidInput {
-            field: "reason",
-            message: format!("at most {MAX_REASON_LEN} characters"),
-        });
-    }
-    Ok(reason)
-}
-
-async fn act(
-    pool: &PgPool,
-    article_id: i64,
-    editor: &str,
-    action: Action,
-    reason: Option<&str>,
-    expected_version: Option<i64>,
-) -> Result<Outcome> {
-    if editor.trim().is_empty() {
-        return Err(EditorialError::InvalidInput {
-            field: "editor",
-            message: "the acting editor's name is required".into(),
-        });
-    }
+/// Performs the action in a transaction of its own.
+pub async fn perform(pool: &PgPool, request: Request<'_>) -> Result<Outcome> {
     let mut tx = pool.begin().await?;
-    let outcome = act_in(&mut tx, article_id, editor, action, reason, expected_version).await?;
+    let outcome = perform_in(&mut tx, &request).await?;
     tx.commit().await?;
     tracing::info!(
-        article_id,
-        editor,
-        action = action.as_str(),
+        article_id = request.article_id,
+        editor = request.editor,
+        action = request.action.as_str(),
         version = outcome.state.version,
         published = outcome.state.published,
         "editorial action"
@@ -316,14 +327,40 @@ async fn act(
     Ok(outcome)
 }
 
-async fn act_in(
-    conn: &mut PgConnection,
-    article_id: i64,
-    editor: &str,
-    action: Action,
-    reason: Option<&str>,
-    expected_version: Option<i64>,
-) -> Result<Outcome> {
+/// Performs the action on the caller's transaction, for callers that add
+/// their own writes to it (a NOTIFY for subscribers, say) and commit it
+/// themselves. On an error, roll the transaction back: it may hold part of
+/// the action.
+pub async fn perform_in(conn: &mut PgConnection, request: &Request<'_>) -> Result<Outcome> {
+    let Request {
+        article_id,
+        editor,
+        action,
+        reason,
+        expected_version,
+    } = *request;
+    if editor.trim().is_empty() {
+        return Err(EditorialError::InvalidInput {
+            field: "editor",
+            message: "the acting editor's name is required".into(),
+        });
+    }
+    let reason = match (action, reason.map(str::trim)) {
+        (Action::Publish | Action::Unpublish, None | Some("")) => {
+            return Err(EditorialError::InvalidInput {
+                field: "reason",
+                message: "a reason is required to publish or unpublish".into(),
+            });
+        }
+        (_, Some("")) => None,
+        (_, reason) => reason,
+    };
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON_LEN) {
+        return Err(EditorialError::InvalidInput {
+            field: "reason",
+            message: format!("at most {MAX_REASON_LEN} characters"),
+        });
+    }
     let before: PublicationState = sqlx::query_as(LOCK)
         .bind(article_id)
         .fetch_optional(&mut *conn)
@@ -440,4 +477,23 @@ pub async fn editorial_history(
     let has_next_page = events.len() as i64 > first;
     events.truncate(usize::try_from(first).unwrap_or_default());
     Ok(HistoryPage { events, has_next_page })
+}
+
+/// How many events the audit log holds: of one article, or overall (a
+/// connection's `totalCount`).
+pub async fn editorial_history_count(pool: &PgPool, article_id: Option<i64>) -> Result<i64> {
+    let count = match article_id {
+        Some(id) => {
+            sqlx::query_scalar("select count(*) from editorial_event where article_id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await?
+        }
+        None => {
+            sqlx::query_scalar("select count(*) from editorial_event")
+                .fetch_one(pool)
+                .await?
+        }
+    };
+    Ok(count)
 }

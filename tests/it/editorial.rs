@@ -463,6 +463,13 @@ async fn history_lists_events_newest_first_per_article_and_overall() {
     );
     assert!(page.has_next_page);
 
+    assert_eq!(editorial::editorial_history_count(&db.pool, None).await.unwrap(), 5);
+    assert_eq!(
+        editorial::editorial_history_count(&db.pool, Some(ids[0]))
+            .await
+            .unwrap(),
+        3
+    );
     assert!(
         editorial::editorial_history(&db.pool, None, 0, None)
             .await
@@ -553,5 +560,45 @@ async fn override_survives_concurrent_recomputes() {
         "setup {:?}, {ROUNDS} rounds in {:?}",
         started - setup,
         started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn an_action_on_the_callers_transaction_commits_or_rolls_back_with_it() {
+    let db = TestDb::new().await;
+    let id = one_article(&db).await;
+    let before = row(&db, id).await;
+    let request = editorial::Request {
+        article_id: id,
+        editor: "desk",
+        action: editorial::Action::Unpublish,
+        reason: Some("Pending legal review"),
+        expected_version: None,
+    };
+
+    let mut tx = db.pool.begin().await.unwrap();
+    let outcome = editorial::perform_in(&mut tx, &request).await.unwrap();
+    assert_eq!(outcome.state.editor_override.as_deref(), Some("unpublish"));
+    tx.rollback().await.unwrap();
+    assert_eq!(row(&db, id).await, before, "rolled back with the caller's transaction");
+    assert_eq!((events(&db).await, queued_recomputes(&db).await.len()), (0, 0));
+
+    let mut tx = db.pool.begin().await.unwrap();
+    editorial::perform_in(&mut tx, &request).await.unwrap();
+    sqlx::query("select pg_notify('elsewhere', 'the caller adds its own writes')")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((events(&db).await, queued_recomputes(&db).await), (1, vec![id]));
+
+    let blank = editorial::Request {
+        reason: Some("  "),
+        ..request.clone()
+    };
+    let mut tx = db.pool.begin().await.unwrap();
+    assert_eq!(
+        editorial::perform_in(&mut tx, &blank).await.unwrap_err().code(),
+        "BAD_USER_INPUT"
     );
 }
