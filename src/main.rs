@@ -24,7 +24,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Set up a local development database (create, migrate, demo data) and show where to go.
+    /// Set up a local development database (create, migrate, demo data), then serve the API.
     Dev(commands::dev::Args),
     /// Apply the database migrations (job queue and newsgraph schema).
     Migrate,
@@ -34,6 +34,10 @@ enum Command {
     RescoreAll(commands::rescore_all::Args),
     /// Run the workers that recompute quality, heat and publication state.
     Work(commands::work::Args),
+    /// Create, list and revoke API tokens (editor, ingest, admin).
+    Token(commands::token::Args),
+    /// Serve the GraphQL API (GraphiQL at /, GraphQL at /graphql).
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +51,8 @@ fn main() -> ExitCode {
             Command::Import(args) => commands::import::run(&cli.database_url, args).await,
             Command::RescoreAll(args) => commands::rescore_all::run(&cli.database_url, args).await,
             Command::Work(args) => commands::work::run(&cli.database_url, args).await,
+            Command::Token(args) => commands::token::run(&cli.database_url, args).await,
+            Command::Serve(args) => commands::serve::run(&cli.database_url, args).await,
         }
     });
     match result {

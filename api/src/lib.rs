@@ -1,4 +1,58 @@
-//! newsgraph GraphQL API: axum + async-graphql server over the shared core.
+//! newsgraph GraphQL API: an axum + async-graphql server over the shared
+//! core. The schema (`schema/`) knows nothing of HTTP; `http.rs` mounts it.
 //!
-//! The schema and server arrive with the API work; this crate is the place
-//! they live, kept free of the worker.
+//! ```no_run
+//! # async fn run(pool: sqlx::PgPool) -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let state = newsgraph_api::AppState::new(pool, newsgraph_api::ApiConfig::default());
+//! newsgraph_api::serve(listener, state, std::future::pending()).await
+//! # }
+//! ```
+
+pub mod cursor;
+pub mod db;
+pub mod errors;
+pub mod frontend;
+pub mod http;
+pub mod ids;
+pub mod legacy;
+pub mod loaders;
+pub mod metrics;
+pub mod schema;
+pub mod sql;
+pub mod visibility;
+
+use std::future::Future;
+
+pub use http::{ApiConfig, AppState, execute, router};
+pub use schema::{ApiSchema, sdl};
+pub use visibility::Viewer;
+
+/// Serves the API on `listener` until `shutdown` completes, then finishes
+/// the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler installs");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: finishing requests in flight");
+}

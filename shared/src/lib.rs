@@ -1,9 +1,11 @@
 //! newsgraph's shared core: domain types, the Smartable format parsers,
 //! database access and ingest, used by the api, the worker and the CLI.
 
+pub mod auth;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod editorial;
 pub mod format;
 pub mod ingest;
 pub mod jobs;

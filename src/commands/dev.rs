@@ -10,6 +10,13 @@ pub struct Args {
     /// Number of demo articles to generate when the database is empty.
     #[arg(long, env = "NEWSGRAPH_DEMO_ARTICLES", default_value_t = 300)]
     demo_articles: usize,
+
+    /// Set up only; do not start the API server.
+    #[arg(long)]
+    no_serve: bool,
+
+    #[command(flatten)]
+    serve: super::serve::Args,
 }
 
 /// Seed of the demo data set: the same articles on every machine.
@@ -19,7 +26,7 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
     if db::create_database_if_missing(database_url).await? {
         eprintln!("created database {database_url}");
     }
-    let pool = db::connect(database_url, 4).await?;
+    let pool = db::connect(database_url, args.serve.pool_size.max(4)).await?;
     db::migrate(&pool).await.context("while migrating")?;
 
     let articles: i64 = sqlx::query_scalar("select count(*) from article")
@@ -47,5 +54,15 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
     println!("  database: {database_url}");
     println!("  score the queued articles:  newsgraph work      (or `newsgraph work --drain` to stop when done)");
     println!("  import your own files:      newsgraph import PATH...");
+    if args.no_serve {
+        println!("  serve the API:              newsgraph serve");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "  API: http://{}/ (GraphiQL), GraphQL at http://{}/graphql; Ctrl-C stops it",
+        args.serve.bind, args.serve.bind
+    );
+    println!("  (anonymous callers see published articles only: score the demo data with `newsgraph work` first)");
+    super::serve::serve(pool, args.serve).await?;
     Ok(ExitCode::SUCCESS)
 }

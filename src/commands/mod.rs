@@ -5,6 +5,8 @@ pub mod dev;
 pub mod import;
 pub mod migrate;
 pub mod rescore_all;
+pub mod serve;
+pub mod token;
 pub mod work;
 
 /// Exit status for fatal errors: database unreachable, bad arguments.

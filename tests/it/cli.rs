@@ -93,13 +93,13 @@ async fn dev_creates_migrates_and_loads_demo_data_once() {
     // dev creates its database itself: use a fresh name and drop it after.
     let name = format!("newsgraph_dev_test_{}", std::process::id());
     let url = url_for(&name);
-    let first = newsgraph(&url, &["dev", "--demo-articles", "40"]);
+    let first = newsgraph(&url, &["dev", "--demo-articles", "40", "--no-serve"]);
     let stderr = String::from_utf8_lossy(&first.stderr).to_string();
     let result = std::panic::catch_unwind(|| {
         assert_eq!(first.status.code(), Some(0), "{stderr}");
         assert!(stderr.contains("created database"), "{stderr}");
         assert!(stderr.contains("demo data loaded: "), "{stderr}");
-        let second = newsgraph(&url, &["dev", "--demo-articles", "40"]);
+        let second = newsgraph(&url, &["dev", "--demo-articles", "40", "--no-serve"]);
         assert_eq!(second.status.code(), Some(0));
         assert!(String::from_utf8_lossy(&second.stderr).contains("demo data not loaded"));
     });

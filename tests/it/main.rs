@@ -3,8 +3,20 @@
 
 mod support;
 
+mod api_support;
+
+mod api_errors;
+mod api_http;
+mod api_legacy;
+mod api_pagination;
+mod api_queries;
+mod api_schema;
+mod api_statements;
+mod api_visibility;
+mod auth;
 mod cli;
 mod corpus;
+mod editorial;
 mod enqueue;
 mod import_errors;
 mod import_rules;

@@ -1,0 +1,319 @@
+//! The HTTP side: routes, request handling for GraphQL over GET and POST,
+//! GraphiQL, health, readiness and metrics, and the layers every request
+//! passes (request id, tracing, body limit).
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{Response, ServerError, Value};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use lru::LruCache;
+use metrics_exporter_prometheus::PrometheusHandle;
+use sqlx::PgPool;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::db::RequestContext;
+use crate::errors::{self, BAD_REQUEST, PARSE_FAILED, server_error};
+use crate::schema::{self, ApiSchema};
+use crate::visibility::Viewer;
+
+/// Settings of the API server.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest request body accepted, in bytes (larger: 413).
+    pub body_limit: usize,
+    /// Adds `extensions.sqlStatements` (statements the request executed) to
+    /// GraphQL responses; for tests and diagnosis.
+    pub report_sql_statements: bool,
+    /// How long `/readyz` waits for the database.
+    pub ready_timeout: Duration,
+    /// CORS, caching and compression of GraphQL and the legacy pages.
+    pub frontend: crate::frontend::FrontendConfig,
+    /// The legacy Smartable pages.
+    pub legacy: crate::legacy::LegacyConfig,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            body_limit: 64 * 1024,
+            report_sql_statements: false,
+            ready_timeout: Duration::from_secs(2),
+            frontend: Default::default(),
+            legacy: Default::default(),
+        }
+    }
+}
+
+/// Parsed documents are kept by query text: clients send the same few
+/// queries over and over, and parsing is a good part of a small request.
+const PARSED_CACHE_ENTRIES: usize = 256;
+/// Longer query texts are parsed every time instead of cached.
+const PARSED_CACHE_MAX_QUERY: usize = 16 * 1024;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    schema: ApiSchema,
+    config: ApiConfig,
+    parsed: Mutex<LruCache<String, ExecutableDocument>>,
+    graphiql: String,
+    metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, config: ApiConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                pool,
+                schema: schema::build(),
+                config,
+                parsed: Mutex::new(LruCache::new(
+                    NonZeroUsize::new(PARSED_CACHE_ENTRIES).expect("non-zero"),
+                )),
+                graphiql: async_graphql::http::GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .title("newsgraph GraphiQL")
+                    .finish(),
+                metrics: crate::metrics::handle(),
+            }),
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    pub fn config(&self) -> &ApiConfig {
+        &self.inner.config
+    }
+
+    /// The parsed document of a query text, from the cache when it is there.
+    fn parse(&self, query: &str) -> Result<ExecutableDocument, ServerError> {
+        let cacheable = query.len() <= PARSED_CACHE_MAX_QUERY;
+        if cacheable {
+            let mut cache = self.inner.parsed.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(doc) = cache.get(query) {
+                return Ok(doc.clone());
+            }
+        }
+        let doc = async_graphql::parser::parse_query(query).map_err(|e| server_error(PARSE_FAILED, e.to_string()))?;
+        if cacheable {
+            let mut cache = self.inner.parsed.lock().unwrap_or_else(|e| e.into_inner());
+            cache.put(query.to_string(), doc.clone());
+        }
+        Ok(doc)
+    }
+}
+
+/// The caller of a request. Anonymous until the auth work resolves bearer
+/// tokens here (see `visibility.rs`).
+fn viewer_of(_headers: &HeaderMap) -> Viewer {
+    Viewer::anonymous()
+}
+
+/// Executes one GraphQL request for `viewer`: parse (cached), run, give
+/// every error a code, record metrics. `only_queries` refuses mutations
+/// (GraphQL over GET).
+pub async fn execute(
+    state: &AppState,
+    mut request: async_graphql::Request,
+    viewer: Viewer,
+    only_queries: bool,
+) -> Result<Response, ServerError> {
+    let started = Instant::now();
+    let mut operation = request.operation_name.clone();
+    // An empty query may be a persisted-query hash: leave it to the schema.
+    if !request.query.is_empty() {
+        let doc = match state.parse(&request.query) {
+            Ok(doc) => doc,
+            Err(error) => {
+                let response = Response::from_errors(vec![error]);
+                crate::metrics::record_request(
+                    "anonymous".into(),
+                    started.elapsed().as_secs_f64(),
+                    &response.errors,
+                    0,
+                );
+                return Ok(response);
+            }
+        };
+        let selected = match (&doc.operations, request.operation_name.as_deref()) {
+            (DocumentOperations::Single(op), _) => Some(op.node.ty),
+            (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.iter().next().map(|(name, op)| {
+                operation = Some(name.to_string());
+                op.node.ty
+            }),
+            _ => None,
+        };
+        if only_queries && selected.is_some_and(|ty| ty != OperationType::Query) {
+            return Err(server_error(BAD_REQUEST, "only queries may be sent over GET; use POST"));
+        }
+        request.set_parsed_query(doc);
+    }
+    let rc = Arc::new(RequestContext::new(state.inner.pool.clone(), viewer));
+    let mut response = state.inner.schema.execute(request.data(rc.clone())).await;
+    errors::normalize(&mut response.errors);
+    let statements = rc.statements();
+    crate::metrics::record_request(
+        crate::metrics::operation_label(operation.as_deref()),
+        started.elapsed().as_secs_f64(),
+        &response.errors,
+        statements,
+    );
+    if state.inner.config.report_sql_statements {
+        response
+            .extensions
+            .insert("sqlStatements".to_string(), Value::from(statements));
+    }
+    Ok(response)
+}
+
+fn json_response(status: StatusCode, response: &Response) -> axum::response::Response {
+    let body = serde_json::to_vec(response).unwrap_or_else(|_| {
+        b"{\"errors\":[{\"message\":\"internal error\",\"extensions\":{\"code\":\"INTERNAL\"}}]}".to_vec()
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
+}
+
+fn error_response(status: StatusCode, error: ServerError) -> axum::response::Response {
+    json_response(status, &Response::from_errors(vec![error]))
+}
+
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("application/json") && !content_type.starts_with("application/graphql-response+json") {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            server_error(BAD_REQUEST, "send GraphQL requests as application/json"),
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                server_error(BAD_REQUEST, format!("the body is not a GraphQL request: {error}")),
+            );
+        }
+    };
+    match execute(&state, request, viewer_of(&headers), false).await {
+        Ok(response) => json_response(StatusCode::OK, &response),
+        Err(error) => error_response(StatusCode::BAD_REQUEST, error),
+    }
+}
+
+async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> axum::response::Response {
+    let request = match async_graphql::http::parse_query_string(query.as_deref().unwrap_or("")) {
+        Ok(request) => request,
+        Err(error) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                server_error(BAD_REQUEST, format!("bad GraphQL GET request: {error}")),
+            );
+        }
+    };
+    if request.query.is_empty() && request.extensions.is_empty() {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            server_error(BAD_REQUEST, "no `query` parameter"),
+        );
+    }
+    match execute(&state, request, viewer_of(&headers), true).await {
+        Ok(response) => json_response(StatusCode::OK, &response),
+        Err(error) => {
+            let mut response = error_response(StatusCode::METHOD_NOT_ALLOWED, error);
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            response
+        }
+    }
+}
+
+async fn graphiql(State(state): State<AppState>) -> Html<String> {
+    Html(state.inner.graphiql.clone())
+}
+
+/// The process is up.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// The database answers in time.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    let probe = sqlx::query("select 1").execute(&state.inner.pool);
+    match tokio::time::timeout(state.inner.config.ready_timeout, probe).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ready\n"),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "not ready: the database failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the database did not answer in time");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::render(&state.inner.metrics, &state.inner.pool),
+    )
+}
+
+/// The API's routes and layers.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.inner.config.body_limit;
+    let for_frontends = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .merge(crate::legacy::routes(
+            state.inner.pool.clone(),
+            state.inner.config.legacy.clone(),
+        ));
+    crate::frontend::apply(for_frontends, &state.inner.config.frontend)
+        .route("/", get(graphiql))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}

@@ -1,0 +1,83 @@
+//! The GraphQL schema: Relay-style queries over articles, topics and
+//! providers. Free of the web framework: `http.rs` mounts it.
+
+pub mod article;
+pub mod connection;
+pub mod filter;
+pub mod provider;
+pub mod topic;
+
+use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Interface, MergedObject, Object, Schema};
+
+use crate::db::request;
+use crate::errors::Result;
+use crate::ids::{self, Kind};
+use crate::loaders::{ArticleSet, ProviderSet, TopicSet};
+use crate::sql;
+
+use article::{Article, ArticleQuery};
+use provider::{Provider, ProviderQuery};
+use topic::{Topic, TopicQuery};
+
+/// Deepest selection nesting a query may have.
+pub const MAX_DEPTH: usize = 12;
+/// Highest query complexity (fields, times page sizes of connections).
+pub const MAX_COMPLEXITY: usize = 10_000;
+
+/// An object with a global id, fetchable with `node(id)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Article(Article),
+    Topic(Topic),
+    Provider(Provider),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global id; null when it does not exist (or is not
+    /// visible to the caller).
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let rc = request(ctx);
+        let (kind, id) = ids::decode(&id)?;
+        Ok(match kind {
+            Kind::Article => sql::article::by_ids(rc, &[id])
+                .await?
+                .pop()
+                .map(|row| Node::Article(ArticleSet::wrap(vec![row]).remove(0))),
+            Kind::Topic => sql::topic::by_ids(rc, &[id])
+                .await?
+                .pop()
+                .map(|row| Node::Topic(TopicSet::wrap(vec![row]).remove(0))),
+            Kind::Provider => sql::provider::by_ids(rc, &[id])
+                .await?
+                .pop()
+                .map(|row| Node::Provider(ProviderSet::wrap(vec![row]).remove(0))),
+        })
+    }
+}
+
+/// The query root.
+#[derive(MergedObject, Default)]
+pub struct Query(NodeQuery, ArticleQuery, TopicQuery, ProviderQuery);
+
+pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// The schema with its limits.
+pub fn build() -> ApiSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .extension(crate::frontend::persisted_queries(
+            crate::frontend::DEFAULT_APQ_CAPACITY,
+        ))
+        .finish()
+}
+
+/// The schema in SDL, as committed in `api/schema.graphql`.
+pub fn sdl() -> String {
+    build().sdl()
+}

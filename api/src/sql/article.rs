@@ -1,0 +1,206 @@
+//! Articles by key, and the batch loads behind article fields: images,
+//! topics, related (source order), related-by, score breakdowns.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::db::RequestContext;
+use crate::errors::Result;
+use crate::sql::topic::TopicRow;
+
+/// The article columns every article query selects, on the alias `a`.
+macro_rules! article_columns {
+    () => {
+        "a.article_id, a.slug, a.canonical_url, a.category, a.type, a.title, a.excerpt, a.original_url, \
+         a.web_url, a.amp_url, a.cdn_amp_url, a.published_at, a.source_updated_at, a.provider_id, a.locale, \
+         a.secured, a.removed, a.source_quality, a.source_heat, a.source_published, a.quality, a.heat, \
+         a.scored_at, a.published, a.published_by, a.editor_override, a.override_editor, a.override_reason, \
+         a.override_at, a.editor_boost, a.version, a.created_at, a.updated_at"
+    };
+}
+pub(crate) use article_columns;
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ArticleRow {
+    pub article_id: i64,
+    pub slug: String,
+    pub canonical_url: String,
+    pub category: Option<String>,
+    #[sqlx(rename = "type")]
+    pub kind: Option<String>,
+    pub title: String,
+    pub excerpt: Option<String>,
+    pub original_url: Option<String>,
+    pub web_url: String,
+    pub amp_url: Option<String>,
+    pub cdn_amp_url: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub source_updated_at: Option<DateTime<Utc>>,
+    pub provider_id: Option<i64>,
+    pub locale: Option<String>,
+    pub secured: Option<String>,
+    pub removed: bool,
+    pub source_quality: Option<i32>,
+    pub source_heat: Option<i32>,
+    pub source_published: Option<bool>,
+    pub quality: Option<i32>,
+    pub heat: Option<i32>,
+    pub scored_at: Option<DateTime<Utc>>,
+    pub published: bool,
+    pub published_by: String,
+    pub editor_override: Option<String>,
+    pub override_editor: Option<String>,
+    pub override_reason: Option<String>,
+    pub override_at: Option<DateTime<Utc>>,
+    pub editor_boost: i32,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Full-text rank, selected by searches only.
+    #[sqlx(default)]
+    pub rank: Option<f32>,
+}
+
+/// An article row with the id of the article it hangs off.
+#[derive(sqlx::FromRow)]
+struct Linked {
+    parent_id: i64,
+    #[sqlx(flatten)]
+    article: ArticleRow,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ImageRow {
+    pub article_id: i64,
+    pub url: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub is_cached: Option<bool>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ArticleTopicRow {
+    article_id: i64,
+    #[sqlx(flatten)]
+    topic: TopicRow,
+}
+
+pub async fn by_ids(rc: &RequestContext, ids: &[i64]) -> Result<Vec<ArticleRow>> {
+    Ok(sqlx::query_as(concat!(
+        "select ",
+        article_columns!(),
+        " from article a where a.article_id = any($1) and ($2 or a.published)"
+    ))
+    .bind(ids)
+    .bind(rc.viewer().all_articles_flag())
+    .fetch_all(rc.exec())
+    .await?)
+}
+
+pub async fn by_slug(rc: &RequestContext, slug: &str) -> Result<Option<ArticleRow>> {
+    Ok(sqlx::query_as(concat!(
+        "select ",
+        article_columns!(),
+        " from article a where a.slug = $1 and ($2 or a.published)"
+    ))
+    .bind(slug)
+    .bind(rc.viewer().all_articles_flag())
+    .fetch_optional(rc.exec())
+    .await?)
+}
+
+/// By canonical key: the article's own URL key or its AMP URL's key.
+pub async fn by_url_key(rc: &RequestContext, key: &str) -> Result<Option<ArticleRow>> {
+    Ok(sqlx::query_as(concat!(
+        "select ",
+        article_columns!(),
+        " from article a where (a.canonical_url = $1 or a.amp_key = $1) and ($2 or a.published)
+          order by a.canonical_url = $1 desc, a.article_id limit 1"
+    ))
+    .bind(key)
+    .bind(rc.viewer().all_articles_flag())
+    .fetch_optional(rc.exec())
+    .await?)
+}
+
+/// Images of the articles, in order.
+pub async fn images(rc: &RequestContext, ids: &[i64]) -> Result<HashMap<i64, Vec<ImageRow>>> {
+    let rows: Vec<ImageRow> = sqlx::query_as(
+        "select article_id, url, width, height, is_cached from article_image
+         where article_id = any($1) order by article_id, position",
+    )
+    .bind(ids)
+    .fetch_all(rc.exec())
+    .await?;
+    let mut map: HashMap<i64, Vec<ImageRow>> = HashMap::with_capacity(ids.len());
+    for row in rows {
+        map.entry(row.article_id).or_default().push(row);
+    }
+    Ok(map)
+}
+
+/// Topics of the articles, in source order.
+pub async fn topics(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, TopicRow)>> {
+    let rows: Vec<ArticleTopicRow> = sqlx::query_as(concat!(
+        "select at.article_id, ",
+        crate::sql::topic::topic_columns!(),
+        " from article_topic at join topic t using (topic_id)
+          where at.article_id = any($1) order by at.article_id, at.position"
+    ))
+    .bind(ids)
+    .fetch_all(rc.exec())
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.article_id, r.topic)).collect())
+}
+
+/// The visible related articles of each article, in source order.
+pub async fn related(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, ArticleRow)>> {
+    let rows: Vec<Linked> = sqlx::query_as(concat!(
+        "select r.article_id as parent_id, ",
+        article_columns!(),
+        " from article_relation r join article a on a.article_id = r.related_article_id
+          where r.article_id = any($1) and ($2 or a.published)
+          order by r.article_id, r.position"
+    ))
+    .bind(ids)
+    .bind(rc.viewer().all_articles_flag())
+    .fetch_all(rc.exec())
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.parent_id, r.article)).collect())
+}
+
+/// Most articles listed per article by `relatedBy`.
+pub const RELATED_BY_LIMIT: i64 = 100;
+
+/// The visible articles that list each article as related, newest first.
+pub async fn related_by(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, ArticleRow)>> {
+    let rows: Vec<Linked> = sqlx::query_as(concat!(
+        "select p.parent_id, x.* from unnest($1::bigint[]) p(parent_id)
+         cross join lateral (
+             select ",
+        article_columns!(),
+        " from article_relation r join article a on a.article_id = r.article_id
+             where r.related_article_id = p.parent_id and ($2 or a.published)
+             order by a.published_at desc nulls last, a.article_id desc
+             limit $3
+         ) x"
+    ))
+    .bind(ids)
+    .bind(rc.viewer().all_articles_flag())
+    .bind(RELATED_BY_LIMIT)
+    .fetch_all(rc.exec())
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.parent_id, r.article)).collect())
+}
+
+/// Score breakdowns (editors only; the caller checks).
+pub async fn breakdowns(rc: &RequestContext, ids: &[i64]) -> Result<HashMap<i64, serde_json::Value>> {
+    let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(
+        "select article_id, score_breakdown from article where article_id = any($1) and score_breakdown is not null",
+    )
+    .bind(ids)
+    .fetch_all(rc.exec())
+    .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -1,0 +1,50 @@
+//! `newsgraph serve`: the GraphQL API over HTTP.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use newsgraph_api::{ApiConfig, AppState};
+use newsgraph_shared::db;
+
+#[derive(Debug, Clone, clap::Args)]
+#[group(id = "serve_args")]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "NEWSGRAPH_BIND", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub bind: SocketAddr,
+
+    /// Database connections the API keeps at most.
+    #[arg(long, env = "NEWSGRAPH_API_POOL_SIZE", default_value_t = 10)]
+    pub pool_size: u32,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "NEWSGRAPH_API_BODY_LIMIT", default_value_t = 64 * 1024)]
+    pub body_limit: usize,
+}
+
+pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
+    let pool = db::connect(database_url, args.pool_size).await?;
+    serve(pool, args).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Binds and serves until SIGTERM or SIGINT.
+pub async fn serve(pool: sqlx::PgPool, args: Args) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("while binding {}", args.bind))?;
+    let addr = listener.local_addr()?;
+    let config = ApiConfig {
+        body_limit: args.body_limit,
+        frontend: newsgraph_api::frontend::FrontendConfig::from_env()?,
+        legacy: newsgraph_api::legacy::LegacyConfig::from_env(),
+        ..ApiConfig::default()
+    };
+    config.legacy.check(&pool).await.context("NEWSGRAPH_LEGACY_TIME_ZONE")?;
+    tracing::info!(%addr, "serving the API");
+    eprintln!("newsgraph API on http://{addr}/ (GraphiQL), GraphQL at http://{addr}/graphql");
+    newsgraph_api::serve(listener, AppState::new(pool, config), newsgraph_api::shutdown_signal())
+        .await
+        .context("while serving")
+}
