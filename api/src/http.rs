@@ -301,6 +301,7 @@ pub fn router(state: AppState) -> Router {
         ));
     crate::frontend::apply(for_frontends, &state.inner.config.frontend)
         .route("/", get(graphiql))
+        .merge(crate::editor_console::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

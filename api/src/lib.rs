@@ -11,6 +11,7 @@
 
 pub mod cursor;
 pub mod db;
+pub mod editor_console;
 pub mod errors;
 pub mod frontend;
 pub mod http;

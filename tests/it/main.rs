@@ -16,6 +16,7 @@ mod api_visibility;
 mod auth;
 mod cli;
 mod corpus;
+mod editor_console;
 mod editorial;
 mod enqueue;
 mod import_errors;
