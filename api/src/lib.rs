@@ -29,6 +29,12 @@ pub use http::{ApiConfig, AppState, execute, router};
 pub use schema::{ApiSchema, sdl};
 pub use visibility::Viewer;
 
+/// PostgreSQL settings for the API's connections (see
+/// `newsgraph_shared::db::connect_with_settings`). API statements are short
+/// index walks: a parallel plan's worker start-up, or JIT compilation of a
+/// plan whose estimate looks large, would cost more than the whole statement.
+pub const DB_SETTINGS: &[(&str, &str)] = &[("max_parallel_workers_per_gather", "0"), ("jit", "off")];
+
 /// Serves the API on `listener` until `shutdown` completes, then finishes
 /// the requests in flight.
 pub async fn serve(

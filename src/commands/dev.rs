@@ -26,7 +26,7 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
     if db::create_database_if_missing(database_url).await? {
         eprintln!("created database {database_url}");
     }
-    let pool = db::connect(database_url, args.serve.pool_size.max(4)).await?;
+    let pool = db::connect(database_url, 4).await?;
     db::migrate(&pool).await.context("while migrating")?;
 
     let articles: i64 = sqlx::query_scalar("select count(*) from article")
@@ -63,6 +63,6 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
         args.serve.bind, args.serve.bind
     );
     println!("  (anonymous callers see published articles only: score the demo data with `newsgraph work` first)");
-    super::serve::serve(pool, args.serve).await?;
-    Ok(ExitCode::SUCCESS)
+    pool.close().await;
+    super::serve::run(database_url, args.serve).await
 }

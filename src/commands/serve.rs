@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
-    let pool = db::connect(database_url, args.pool_size).await?;
+    let pool = db::connect_with_settings(database_url, args.pool_size, newsgraph_api::DB_SETTINGS).await?;
     serve(pool, args).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -50,7 +50,21 @@ fn describe(options: &PgConnectOptions) -> String {
 /// Opens a pool. Fails at once when the server refuses or the database is
 /// missing, with a message that says where we tried.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
-    let options = options(url)?;
+    connect_with_settings(url, max_connections, &[]).await
+}
+
+/// Like [`connect`], with PostgreSQL settings for every connection of the
+/// pool (`SET name = value` at connection start), e.g. the API's
+/// `max_parallel_workers_per_gather = 0`.
+pub async fn connect_with_settings(
+    url: &str,
+    max_connections: u32,
+    settings: &[(&str, &str)],
+) -> Result<PgPool, DbError> {
+    let mut options = options(url)?;
+    if !settings.is_empty() {
+        options = options.options(settings.iter().copied());
+    }
     // One direct attempt first: a refused connection or a missing database
     // is reported at once, where the pool would retry until its timeout.
     let probe = options.connect().await.map_err(|source| DbError::Unreachable {

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# API benchmark, release build: the topic feed query (20 articles of a topic,
+# each with provider, images, topics and its related articles with their
+# providers) and an article page (article(slug) with related), each run 3
+# times for 15 s with 32 connections by oha on this machine; prints each run
+# (requests/s, p99) and the medians, and the API's peak RSS.
+#
+# The database is built once: the demo generator's 100,000 articles
+# (`newsgraph dev --no-serve` with NEWSGRAPH_DEMO_ARTICLES=100000, which adds
+# about 33,000 related-only articles), scored by `newsgraph work --drain`.
+#
+# usage: bench/api.sh [SECONDS] [CONNECTIONS]   (needs PostgreSQL and oha:
+#        cargo install oha; BENCH_API_DATABASE_URL defaults to .../newsgraph_api_bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-15}
+connections=${2:-32}
+export DATABASE_URL=${BENCH_API_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/newsgraph_api_bench}
+bin=target/release/newsgraph
+addr=127.0.0.1:18080
+sql() { psql "$DATABASE_URL" -qAtc "$1"; }
+command -v oha >/dev/null || { echo "oha is missing: cargo install oha" >&2; exit 2; }
+
+cargo build --release --quiet
+if ! sql "select 1 from article where scored_at is not null limit 1" 2>/dev/null | grep -q 1; then
+  echo "building the benchmark database (100,000 demo articles, then scoring them)..."
+  NEWSGRAPH_DEMO_ARTICLES=100000 $bin dev --no-serve >/dev/null
+  $bin work --drain
+fi
+echo "articles: $(sql "select count(*) from article"), published: $(sql "select count(*) from article where published")"
+slug=$(sql "select a.slug from article a where a.published and a.source_kind = 'file'
+            and (select count(*) from article_relation r join article b on b.article_id = r.related_article_id
+                 where r.article_id = a.article_id and b.published) = 5
+            order by a.article_id limit 1")
+sed "s/SLUG/$slug/" bench/api/article.json.tmpl >/tmp/newsgraph-bench-article.json
+
+RUST_LOG=warn $bin serve --bind $addr &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -sf "http://$addr/readyz" >/dev/null && break; sleep 0.2; done
+peak_rss=0
+watch_rss() { while kill -0 "$server" 2>/dev/null; do
+  rss=$(awk '/VmRSS/ {print $2}' /proc/$server/status 2>/dev/null || echo 0)
+  [ "${rss:-0}" -gt "$(cat /tmp/newsgraph-bench-rss 2>/dev/null || echo 0)" ] && echo "$rss" >/tmp/newsgraph-bench-rss
+  sleep 0.5; done; }
+echo 0 >/tmp/newsgraph-bench-rss
+watch_rss & watcher=$!
+
+run() { # name body-file
+  local rates=() p99s=()
+  # warm-up: prepared statements, caches
+  oha -z 3s -c "$connections" --no-tui -m POST -H 'content-type: application/json' -D "$2" "http://$addr/graphql" >/dev/null
+  for i in 1 2 3; do
+    oha -z "${seconds}s" -c "$connections" --no-tui --output-format json -m POST \
+      -H 'content-type: application/json' -D "$2" "http://$addr/graphql" >/tmp/newsgraph-bench-oha.json
+    read -r rate p99 ok <<<"$(python3 -c '
+import json,sys; r=json.load(open(sys.argv[1]))
+s=r["summary"]; p=r["latencyPercentiles"]; codes=r.get("statusCodeDistribution",{})
+print(round(s["requestsPerSec"]), round(p["p99"]*1000,1), codes.get("200",0)==sum(codes.values()))' /tmp/newsgraph-bench-oha.json)"
+    echo "$1 run $i: $rate requests/s, p99 $p99 ms (all 200: $ok)"
+    rates+=("$rate"); p99s+=("$p99")
+  done
+  echo "$1 median: $(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p) requests/s, p99 $(printf '%s\n' "${p99s[@]}" | sort -n | sed -n 2p) ms"
+}
+# a response must be data, not errors
+curl -sf -H 'content-type: application/json' -d @bench/api/topic_feed.json "http://$addr/graphql" | grep -q '"edges":\[{' 
+curl -sf -H 'content-type: application/json' -d @/tmp/newsgraph-bench-article.json "http://$addr/graphql" | grep -q '"related":\[{'
+run "topic feed" bench/api/topic_feed.json
+run "article(slug)" /tmp/newsgraph-bench-article.json
+kill $watcher 2>/dev/null || true
+echo "api peak RSS: $(( $(cat /tmp/newsgraph-bench-rss) / 1024 )) MB"
