@@ -194,7 +194,7 @@
     if (token) sessionStorage.setItem(TOKEN_KEY, token);
     else sessionStorage.removeItem(TOKEN_KEY);
     $("token").value = "";
-    $("token").placeholder = token ? "token in use (paste another to replace it)" : "ng_…";
+    $("token").placeholder = token ? "token in use (paste another to replace it)" : "ngt_…";
     $("token-forget").hidden = !token;
     document.body.dataset.token = token ? "set" : "none";
     live.restart();
