@@ -69,6 +69,7 @@ pub struct AppState {
 struct Inner {
     pool: PgPool,
     schema: ApiSchema,
+    events: Arc<crate::events::Events>,
     config: ApiConfig,
     parsed: Mutex<LruCache<String, ExecutableDocument>>,
     graphiql: String,
@@ -81,6 +82,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 pool,
                 schema: schema::build(),
+                events: Arc::new(crate::events::Events::new()),
                 config,
                 parsed: Mutex::new(LruCache::new(
                     NonZeroUsize::new(PARSED_CACHE_ENTRIES).expect("non-zero"),
@@ -102,6 +104,16 @@ impl AppState {
         &self.inner.config
     }
 
+    pub fn schema(&self) -> &ApiSchema {
+        &self.inner.schema
+    }
+
+    /// The process's article changes (subscriptions); `serve` starts its
+    /// listener.
+    pub fn events(&self) -> &Arc<crate::events::Events> {
+        &self.inner.events
+    }
+
     /// The parsed document of a query text, from the cache when it is there.
     fn parse(&self, query: &str) -> Result<ExecutableDocument, ServerError> {
         let cacheable = query.len() <= PARSED_CACHE_MAX_QUERY;
@@ -118,12 +130,6 @@ impl AppState {
         }
         Ok(doc)
     }
-}
-
-/// The caller of a request. Anonymous until the auth work resolves bearer
-/// tokens here (see `visibility.rs`).
-fn viewer_of(_headers: &HeaderMap) -> Viewer {
-    Viewer::anonymous()
 }
 
 /// Executes one GraphQL request for `viewer`: parse (cached), run, give
@@ -200,6 +206,27 @@ fn error_response(status: StatusCode, error: ServerError) -> axum::response::Res
     json_response(status, &Response::from_errors(vec![error]))
 }
 
+/// The caller of a request (`auth.rs`), or the answer that refuses it: 401
+/// `UNAUTHENTICATED` for a bad credential.
+async fn caller_of(state: &AppState, headers: &HeaderMap) -> Result<crate::auth::Caller, axum::response::Response> {
+    crate::auth::from_headers(&state.inner.pool, headers)
+        .await
+        .map_err(|refusal| {
+            let status = match refusal {
+                crate::auth::Refusal::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                crate::auth::Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let mut response = error_response(status, server_error(refusal.code(), refusal.message()));
+            if status == StatusCode::UNAUTHORIZED {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+            }
+            response
+        })
+}
+
 async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -220,7 +247,12 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             );
         }
     };
-    match execute(&state, request, viewer_of(&headers), false).await {
+    let caller = match caller_of(&state, &headers).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let viewer = caller.viewer();
+    match execute(&state, request.data(caller), viewer, false).await {
         Ok(response) => json_response(StatusCode::OK, &response),
         Err(error) => error_response(StatusCode::BAD_REQUEST, error),
     }
@@ -246,7 +278,12 @@ async fn graphql_get(
             server_error(BAD_REQUEST, "no `query` parameter"),
         );
     }
-    match execute(&state, request, viewer_of(&headers), true).await {
+    let caller = match caller_of(&state, &headers).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let viewer = caller.viewer();
+    match execute(&state, request.data(caller), viewer, true).await {
         Ok(response) => json_response(StatusCode::OK, &response),
         Err(error) => {
             let mut response = error_response(StatusCode::METHOD_NOT_ALLOWED, error);
@@ -302,6 +339,7 @@ pub fn router(state: AppState) -> Router {
     crate::frontend::apply(for_frontends, &state.inner.config.frontend)
         .route("/", get(graphiql))
         .merge(crate::editor_console::routes())
+        .route("/graphql/ws", get(crate::ws::graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -9,10 +9,12 @@
 //! # }
 //! ```
 
+pub mod auth;
 pub mod cursor;
 pub mod db;
 pub mod editor_console;
 pub mod errors;
+pub mod events;
 pub mod frontend;
 pub mod http;
 pub mod ids;
@@ -22,6 +24,7 @@ pub mod metrics;
 pub mod schema;
 pub mod sql;
 pub mod visibility;
+pub mod ws;
 
 use std::future::Future;
 
@@ -36,15 +39,21 @@ pub use visibility::Viewer;
 pub const DB_SETTINGS: &[(&str, &str)] = &[("max_parallel_workers_per_gather", "0"), ("jit", "off")];
 
 /// Serves the API on `listener` until `shutdown` completes, then finishes
-/// the requests in flight.
+/// the requests in flight. Starts the process's article event listener
+/// (subscriptions) and stops it on the way out.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let events = state.events().start(state.pool());
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    if let Some(events) = events {
+        events.abort();
+    }
+    served
 }
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C).

@@ -5,6 +5,7 @@
 //! and looking it up by id, slug or URL answers null. Editors (with the
 //! editorial work, through a bearer token) see everything, including the
 //! score breakdown and the editor's name on an override.
+//! Bearer tokens map to viewers in [`Viewer::for_principal`].
 //!
 //! Every article query in `sql/` takes its visibility from here, either as a
 //! literal predicate (feeds: a literal `a.published` lets PostgreSQL use the
@@ -29,6 +30,22 @@ impl Viewer {
     /// An editor; the auth layer builds this from a valid editor token.
     pub fn editor(name: impl Into<String>) -> Self {
         Self::Editor { name: name.into() }
+    }
+
+    /// The viewer of an authenticated caller (or of an anonymous one):
+    /// `editor` and `admin` tokens see what editors see; `ingest` tokens see
+    /// what anonymous callers see.
+    pub fn for_principal(principal: Option<&newsgraph_shared::auth::Principal>) -> Self {
+        match principal {
+            Some(p) if p.role.allows(newsgraph_shared::auth::Role::Editor) => Self::editor(p.name.clone()),
+            _ => Self::Anonymous,
+        }
+    }
+
+    /// Whether an article in this publication state exists for this caller
+    /// (for checks in Rust, e.g. of subscription events).
+    pub fn sees_article(&self, published: bool) -> bool {
+        published || self.sees_unpublished()
     }
 
     /// Whether unpublished articles exist for this caller.

@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod editorial;
+pub mod events;
 pub mod format;
 pub mod ingest;
 pub mod jobs;

@@ -506,8 +506,7 @@ async fn override_survives_concurrent_recomputes() {
     db.pool = sqlx::PgPool::connect_with(options).await.unwrap();
     let config = ScoringConfig::default();
     let worker_recompute = || async {
-        let mut tx = db.pool.begin().await.unwrap();
-        rescore::prepare_transaction(&mut tx).await.unwrap();
+        let mut tx = rescore::begin(&db.pool).await.unwrap();
         let outcome = rescore::recompute(&mut tx, &[id], &config, chrono::Utc::now())
             .await
             .unwrap();

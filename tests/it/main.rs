@@ -7,11 +7,14 @@ mod api_support;
 
 mod api_errors;
 mod api_http;
+mod api_ingest;
 mod api_legacy;
+mod api_mutations;
 mod api_pagination;
 mod api_queries;
 mod api_schema;
 mod api_statements;
+mod api_subscriptions;
 mod api_visibility;
 mod auth;
 mod cli;

@@ -15,6 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use apalis::prelude::*;
 use apalis_postgres::{Config, PostgresStorage};
+use newsgraph_shared::events::ArticleEvents;
 use newsgraph_shared::jobs::{RECOMPUTE_ARTICLE_QUEUE, RECOMPUTE_BATCH_QUEUE};
 use newsgraph_shared::rescore;
 use newsgraph_shared::scoring::ScoringConfig;
@@ -100,6 +101,9 @@ impl JobContext {
     /// related articles' coverage changed with it). Publication only moves
     /// coverage one way per change (more published neighbours can only raise
     /// quality), so these follow-ups settle instead of bouncing back and forth.
+    /// The transaction also notifies API processes (`newsgraph_shared::events`):
+    /// one NOTIFY statement with the scored ids and those whose publication
+    /// changed, delivered when it commits.
     pub async fn recompute(&self, article_ids: &[i64]) -> Result<rescore::Recomputed, sqlx::Error> {
         let mut tx = rescore::begin(&self.pool).await?;
         let outcome = rescore::recompute(&mut tx, article_ids, &self.scoring, chrono::Utc::now()).await?;
@@ -107,6 +111,12 @@ impl JobContext {
             let related = rescore::related_of(&mut tx, &outcome.publication_changed).await?;
             newsgraph_shared::jobs::enqueue_recompute(&mut tx, &related).await?;
         }
+        // API subscribers hear of it when (and only if) this commits.
+        let events = ArticleEvents {
+            rescored: outcome.scored.clone(),
+            publication: outcome.publication_changed.clone(),
+        };
+        newsgraph_shared::events::notify(&mut tx, &events).await?;
         tx.commit().await?;
         Ok(outcome)
     }

@@ -188,6 +188,18 @@ impl Article {
         let map = self.set.breakdowns(rc).await?;
         Ok(map.get(&self.row.article_id).cloned().map(Json))
     }
+    /// The article's audit log, newest first (editors only:
+    /// `UNAUTHENTICATED` / `FORBIDDEN` for others). One statement per
+    /// article: meant for an article page, not for long lists.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 500) as usize * child_complexity + 10")]
+    async fn editorial_history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<crate::schema::editorial::EditorialEventConnection> {
+        crate::schema::editorial::history(ctx, Some(self.row.article_id), first, after).await
+    }
     /// Bumped by every change of the stored record.
     async fn version(&self) -> i64 {
         self.row.version

@@ -22,6 +22,8 @@ pub struct ArticleFilter {
     /// Only published (true) or only unpublished (false) articles. Anonymous
     /// callers see published articles only, whatever this says.
     pub published: Option<bool>,
+    /// Only articles with (true) or without (false) an editor's override.
+    pub overridden: Option<bool>,
     /// Published at or after this time.
     pub published_after: Option<DateTime<Utc>>,
     /// Published before this time.
@@ -58,6 +60,7 @@ impl ArticleFilter {
             return Err(ApiError::bad_input("`publishedAfter` is later than `publishedBefore`"));
         }
         feed.published = self.published;
+        feed.overridden = self.overridden;
         feed.published_after = self.published_after;
         feed.published_before = self.published_before;
         feed.min_quality = self.min_quality;

@@ -3,11 +3,15 @@
 
 pub mod article;
 pub mod connection;
+pub mod editorial;
 pub mod filter;
+pub mod ingest;
+pub mod mutation;
 pub mod provider;
+pub mod subscription;
 pub mod topic;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Interface, MergedObject, Object, Schema};
+use async_graphql::{Context, ID, Interface, MergedObject, Object, Schema};
 
 use crate::db::request;
 use crate::errors::Result;
@@ -16,7 +20,10 @@ use crate::loaders::{ArticleSet, ProviderSet, TopicSet};
 use crate::sql;
 
 use article::{Article, ArticleQuery};
+use editorial::EditorialQuery;
+use mutation::Mutation;
 use provider::{Provider, ProviderQuery};
+use subscription::Subscription;
 use topic::{Topic, TopicQuery};
 
 /// Deepest selection nesting a query may have.
@@ -62,13 +69,13 @@ impl NodeQuery {
 
 /// The query root.
 #[derive(MergedObject, Default)]
-pub struct Query(NodeQuery, ArticleQuery, TopicQuery, ProviderQuery);
+pub struct Query(NodeQuery, ArticleQuery, TopicQuery, ProviderQuery, EditorialQuery);
 
-pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type ApiSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with its limits.
 pub fn build() -> ApiSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(crate::frontend::persisted_queries(

@@ -21,7 +21,7 @@ macro_rules! article_columns {
 }
 pub(crate) use article_columns;
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ArticleRow {
     pub article_id: i64,
     pub slug: String,

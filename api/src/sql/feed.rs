@@ -43,6 +43,8 @@ pub struct FeedFilter {
     pub topics: Vec<TopicRef>,
     pub providers: Vec<ProviderRef>,
     pub published: Option<bool>,
+    /// With (true) or without (false) an editor's override.
+    pub overridden: Option<bool>,
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
     pub min_quality: Option<i32>,
@@ -180,6 +182,11 @@ fn push_where(st: &mut Statement, visibility: &'static str, filter: &FeedFilter)
     match filter.published {
         Some(true) => st.sql.push_str(" and a.published"),
         Some(false) => st.sql.push_str(" and not a.published"),
+        None => {}
+    }
+    match filter.overridden {
+        Some(true) => st.sql.push_str(" and a.editor_override is not null"),
+        Some(false) => st.sql.push_str(" and a.editor_override is null"),
         None => {}
     }
     if let Some(after) = filter.published_after {

@@ -3,6 +3,7 @@
 //! viewer (see `visibility.rs`).
 
 pub mod article;
+pub mod events;
 pub mod feed;
 pub mod provider;
 pub mod topic;

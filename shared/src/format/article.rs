@@ -18,6 +18,17 @@ pub fn parse_article_file(bytes: &[u8], slug: &str) -> Result<ArticleRecord, Par
     article_from_fields(&fields, SourceKind::File, Some(slug.to_string()))
 }
 
+/// Parses one article given as a JSON object with the keys of an article
+/// file's front matter (`title`, `webUrl`, `publishedDateTime`, `provider`,
+/// `related`, ...), under the same rules: the ingest mutation's records.
+/// Errors name the field's path within the object (`related[0].webUrl`).
+pub fn parse_article_json(item: &serde_json::Value, slug: Option<String>) -> Result<ArticleRecord, ParseError> {
+    let value: Value =
+        serde_yaml_ng::to_value(item).map_err(|e| ParseError::new("article", format!("unreadable value: {e}")))?;
+    let fields = Fields::root(&value, "article")?;
+    article_from_fields(&fields, SourceKind::File, slug)
+}
+
 /// YAML text to a value. serde_yaml_ng refuses alias "billion laughs"
 /// expansions and over-deep nesting with an error instead of exhausting memory.
 pub(super) fn parse_yaml(yaml: &str) -> Result<Value, ParseError> {

@@ -11,7 +11,7 @@ mod json_page;
 mod keys;
 mod markdown;
 
-pub use article::parse_article_file;
+pub use article::{parse_article_file, parse_article_json};
 pub use definitions::{parse_organization_file, parse_topic_file};
 pub use json_page::parse_json_page;
 pub use keys::{ArticleKey, article_file_keys, json_page_keys};

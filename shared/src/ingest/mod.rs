@@ -9,6 +9,7 @@
 mod definitions;
 mod discover;
 mod plan;
+mod records;
 mod relations;
 mod report;
 mod store;
@@ -24,6 +25,7 @@ use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 
 pub use discover::{InputFile, InputKind, classify, discover};
+pub use records::{RecordOutcome, RecordStatus, RecordsOutcome, ingest_records};
 pub use report::{FileError, ImportReport, Progress};
 
 use crate::domain::{ArticleRecord, OrganizationDefinition, TopicDefinition};

@@ -27,6 +27,8 @@ pub struct BatchOutcome {
     pub ids: Vec<(String, i64)>,
     /// Ids that got a recompute job in this batch.
     pub enqueued: Vec<i64>,
+    /// Ids of the articles this batch inserted (a subset of `enqueued`).
+    pub created: Vec<i64>,
 }
 
 impl BatchOutcome {
@@ -185,6 +187,19 @@ fn columns_differ(record: &ArticleRecord, stored: &StoredRow) -> bool {
 /// caller can retry it after a conflict with a concurrent writer.
 pub async fn write_batch(pool: &PgPool, cache: &mut IdCache, batch: &[Ready]) -> Result<BatchOutcome, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    let outcome = write_batch_in(&mut tx, cache, batch).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Writes one batch on the caller's transaction (which commits it, with
+/// whatever else it holds). On an error the transaction must be rolled back,
+/// and `cache` may name rows that rolled back with it: drop it too.
+pub async fn write_batch_in(
+    tx: &mut PgConnection,
+    cache: &mut IdCache,
+    batch: &[Ready],
+) -> Result<BatchOutcome, sqlx::Error> {
     let mut outcome = BatchOutcome::default();
 
     let mut lookup: Vec<String> = Vec::with_capacity(batch.len() * 2);
@@ -217,7 +232,12 @@ pub async fn write_batch(pool: &PgPool, cache: &mut IdCache, batch: &[Ready]) ->
             .or_else(|| by_amp.get(key.as_str()))
             .copied();
         match found {
-            Some(i) if planned_for_stored.contains_key(&i) => planned[planned_for_stored[&i]].record.merge(record),
+            Some(i) if planned_for_stored.contains_key(&i) => {
+                planned[planned_for_stored[&i]].record.merge(record);
+                if key != stored[i].canonical_url {
+                    outcome.ids.push((key, stored[i].article_id));
+                }
+            }
             Some(i) => {
                 let row = &stored[i];
                 let mut merged = row.to_record();
@@ -241,7 +261,7 @@ pub async fn write_batch(pool: &PgPool, cache: &mut IdCache, batch: &[Ready]) ->
         }
     }
 
-    assign_slugs(&mut tx, &mut planned).await?;
+    assign_slugs(&mut *tx, &mut planned).await?;
 
     let mut changed: Vec<&Planned> = Vec::new();
     let mut media_changed: HashSet<String> = HashSet::new();
@@ -268,7 +288,7 @@ pub async fn write_batch(pool: &PgPool, cache: &mut IdCache, batch: &[Ready]) ->
     }
 
     outcome.providers_created = ensure_providers(
-        &mut tx,
+        &mut *tx,
         cache,
         changed.iter().filter_map(|p| p.record.provider.as_ref()),
     )
@@ -284,14 +304,15 @@ pub async fn write_batch(pool: &PgPool, cache: &mut IdCache, batch: &[Ready]) ->
             .filter_map(|p| p.record.highlight.as_ref())
             .map(|h| h.topic_name.as_str()),
     );
-    outcome.topics_created = ensure_topics(&mut tx, cache, topic_names).await?;
-    apply_highlights(&mut tx, &planned).await?;
+    outcome.topics_created = ensure_topics(&mut *tx, cache, topic_names).await?;
+    apply_highlights(&mut *tx, &planned).await?;
 
-    let written = upsert_articles(&mut tx, cache, &changed).await?;
+    let written = upsert_articles(&mut *tx, cache, &changed).await?;
     let id_of: HashMap<&str, i64> = written.iter().map(|(url, id, _)| (url.as_str(), *id)).collect();
     for (url, id, inserted) in &written {
         if *inserted {
             outcome.inserted += 1;
+            outcome.created.push(*id);
         } else {
             outcome.updated += 1;
         }
@@ -302,12 +323,11 @@ pub async fn write_batch(pool: &PgPool, cache: &mut IdCache, batch: &[Ready]) ->
         .filter(|p| media_changed.contains(&p.key))
         .filter_map(|p| id_of.get(p.key.as_str()).map(|id| (*id, &p.record)))
         .collect();
-    replace_images_and_topics(&mut tx, cache, &media).await?;
+    replace_images_and_topics(&mut *tx, cache, &media).await?;
 
     let ids: Vec<i64> = written.iter().map(|(_, id, _)| *id).collect();
-    outcome.jobs_enqueued = jobs::enqueue_recompute(&mut tx, &ids).await?;
+    outcome.jobs_enqueued = jobs::enqueue_recompute(&mut *tx, &ids).await?;
     outcome.enqueued = ids;
-    tx.commit().await?;
     Ok(outcome)
 }
 
