@@ -265,7 +265,30 @@ async fn editor_console_lists_and_searches_articles_in_chromium() {
     let app = TestApp::with_newsroom().await;
     let (token, _) = create_token(&app.db.pool, "erin", Role::Editor).await.unwrap();
     let page = chromium.page_in_new_context(&app.url("/editor")).await;
+    // an unknown token is refused with its code on show
+    page.find_element("#token")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str("ngt_0000")
+        .await
+        .unwrap()
+        .press_key("Enter")
+        .await
+        .unwrap();
+    wait_for(
+        &page,
+        "document.body.dataset.lastError === 'UNAUTHENTICATED' && !document.getElementById('error').hidden",
+        "the UNAUTHENTICATED error",
+    )
+    .await;
     enter_token(&page, token.expose()).await;
+    assert_eq!(
+        eval(&page, "document.getElementById('error').hidden").await,
+        Value::Bool(true)
+    );
 
     let markets = app.article_id("https://alpha.example/markets").await;
     let draft = app.article_id("https://alpha.example/draft").await;
