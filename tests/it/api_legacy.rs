@@ -556,13 +556,25 @@ async fn the_api_router_caches_graphql_gets_serves_persisted_queries_and_legacy_
     assert_eq!(post.status(), StatusCode::OK);
     assert!(post.headers().get(header::ETAG).is_none());
     assert!(post.headers().get(header::CACHE_CONTROL).is_none());
+    let (token, _) = newsgraph_shared::auth::create_token(&app.db.pool, "erin", newsgraph_shared::auth::Role::Editor)
+        .await
+        .unwrap();
     let editor = raw
+        .get(&url)
+        .header(header::AUTHORIZATION, format!("Bearer {}", token.expose()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(editor.headers()[header::CACHE_CONTROL], "private, no-store");
+    // a token that does not authenticate is refused, never cached
+    let refused = raw
         .get(&url)
         .header(header::AUTHORIZATION, "Bearer some-token")
         .send()
         .await
         .unwrap();
-    assert_eq!(editor.headers()[header::CACHE_CONTROL], "private, no-store");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(refused.headers().get(header::ETAG).is_none());
 
     // the legacy pages are mounted, compressed on request; GraphiQL is left alone
     let legacy = raw
