@@ -67,10 +67,13 @@ $bin work 2>/dev/null &
 worker=$!
 sleep 2
 ids=$(sql "select article_id from article order by random() limit 200")
+# run_at = now(), the statement's start: the queue's NOTIFY trigger fires only
+# for jobs already due (clock_timestamp() would be a hair later and wait for
+# the poll instead); lock_at - run_at is then enqueue -> start.
 for id in $ids; do
   sql "insert into apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority)
        values (apalis.generate_ulid(), 'newsgraph.recompute-article',
-               convert_to(json_build_object('article_id', $id)::text, 'UTF8'), 'Pending', 0, 8, clock_timestamp(), 0)"
+               convert_to(json_build_object('article_id', $id)::text, 'UTF8'), 'Pending', 0, 8, now(), 0)"
   sleep 0.05
 done
 sleep 1
