@@ -71,8 +71,8 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
     options.schedule = ScheduleOptions {
         heat_every: Duration::from_secs(args.heat_refresh_secs),
         heat_window: Duration::from_secs(args.heat_window_hours * 3600),
-        retention_every: Duration::from_secs(3600),
         retention_age: Duration::from_secs(args.job_retention_hours * 3600),
+        ..ScheduleOptions::default()
     };
     newsgraph_worker::run(pool, options).await?;
     Ok(ExitCode::SUCCESS)
