@@ -3,7 +3,8 @@
 # each with provider, images, topics and its related articles with their
 # providers) and an article page (article(slug) with related), each run 3
 # times for 15 s with 32 connections by oha on this machine; prints each run
-# (requests/s, p99) and the medians, and the API's peak RSS.
+# (requests/s, p99) and the medians, and the API's peak RSS; all of it once
+# with the response cache as served by default and once with it off.
 #
 # The database is built once: the demo generator's 100,000 articles
 # (`newsgraph dev --no-serve` with NEWSGRAPH_DEMO_ARTICLES=100000, which adds
@@ -34,17 +35,14 @@ slug=$(sql "select a.slug from article a where a.published and a.source_kind = '
             order by a.article_id limit 1")
 sed "s/SLUG/$slug/" bench/api/article.json.tmpl >/tmp/newsgraph-bench-article.json
 
-RUST_LOG=warn $bin serve --bind $addr &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -sf "http://$addr/readyz" >/dev/null && break; sleep 0.2; done
 peak_rss=0
-watch_rss() { while kill -0 "$server" 2>/dev/null; do
-  rss=$(awk '/VmRSS/ {print $2}' /proc/$server/status 2>/dev/null || echo 0)
-  [ "${rss:-0}" -gt "$(cat /tmp/newsgraph-bench-rss 2>/dev/null || echo 0)" ] && echo "$rss" >/tmp/newsgraph-bench-rss
-  sleep 0.5; done; }
-echo 0 >/tmp/newsgraph-bench-rss
-watch_rss & watcher=$!
+watch_rss() { # pid
+  while kill -0 "$1" 2>/dev/null; do
+    rss=$(awk '/VmRSS/ {print $2}' /proc/$1/status 2>/dev/null || echo 0)
+    [ "${rss:-0}" -gt "$(cat /tmp/newsgraph-bench-rss 2>/dev/null || echo 0)" ] && echo "$rss" >/tmp/newsgraph-bench-rss
+    sleep 0.5
+  done
+}
 
 run() { # name body-file
   local rates=() p99s=()
@@ -62,10 +60,24 @@ print(round(s["requestsPerSec"]), round(p["p99"]*1000,1), codes.get("200",0)==su
   done
   echo "$1 median: $(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p) requests/s, p99 $(printf '%s\n' "${p99s[@]}" | sort -n | sed -n 2p) ms"
 }
-# a response must be data, not errors
-curl -sf -H 'content-type: application/json' -d @bench/api/topic_feed.json "http://$addr/graphql" | grep -q '"edges":\[{' 
-curl -sf -H 'content-type: application/json' -d @/tmp/newsgraph-bench-article.json "http://$addr/graphql" | grep -q '"related":\[{'
-run "topic feed" bench/api/topic_feed.json
-run "article(slug)" /tmp/newsgraph-bench-article.json
-kill $watcher 2>/dev/null || true
-echo "api peak RSS: $(( $(cat /tmp/newsgraph-bench-rss) / 1024 )) MB"
+
+# Each query is measured twice: as served by default (anonymous answers
+# reused for 2 s, see "Response cache" in the README), and with the response
+# cache off, which is what every query costs when its answer is not reused.
+for cache_secs in 2 0; do
+  echo "--- serve --response-cache-secs $cache_secs"
+  RUST_LOG=warn $bin serve --bind $addr --response-cache-secs $cache_secs &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  for _ in $(seq 1 50); do curl -sf "http://$addr/readyz" >/dev/null && break; sleep 0.2; done
+  echo 0 >/tmp/newsgraph-bench-rss
+  watch_rss $server & watcher=$!
+  # a response must be data, not errors
+  curl -sf -H 'content-type: application/json' -d @bench/api/topic_feed.json "http://$addr/graphql" | grep -q '"edges":\[{'
+  curl -sf -H 'content-type: application/json' -d @/tmp/newsgraph-bench-article.json "http://$addr/graphql" | grep -q '"related":\[{'
+  run "topic feed" bench/api/topic_feed.json
+  run "article(slug)" /tmp/newsgraph-bench-article.json
+  kill $server; wait $server 2>/dev/null || true
+  kill $watcher 2>/dev/null || true
+  echo "api peak RSS: $(( $(cat /tmp/newsgraph-bench-rss) / 1024 )) MB"
+done

@@ -17,7 +17,7 @@
 //! [`BUFFER`] changes behind skips the oldest (logged).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -65,6 +65,10 @@ pub struct Events {
     sender: broadcast::Sender<Arc<ArticleChange>>,
     listening: watch::Sender<bool>,
     started: AtomicBool,
+    /// Advances whenever an article may have changed without this process
+    /// loading it: a notification arrived, or the listener (re)connected and
+    /// may have missed some. Caches of anonymous answers key on it.
+    generation: AtomicU64,
 }
 
 impl Default for Events {
@@ -79,6 +83,7 @@ impl Events {
             sender: broadcast::channel(BUFFER).0,
             listening: watch::channel(false).0,
             started: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -90,6 +95,15 @@ impl Events {
     /// Whether the listener is connected and listening.
     pub fn is_listening(&self) -> bool {
         *self.listening.borrow()
+    }
+
+    /// The current generation of article changes (see the field).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn advance_generation(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Waits until the listener listens (or `limit` passes); true if it does.
@@ -167,13 +181,18 @@ async fn listen(events: Arc<Events>, pool: PgPool) {
                 match listener.listen(CHANNEL).await {
                     Ok(()) => {
                         tracing::info!(channel = CHANNEL, "listening for article events");
+                        events.advance_generation();
                         events.listening.send_replace(true);
                         backoff = Duration::from_millis(100);
                         loop {
                             match listener.try_recv().await {
-                                Ok(Some(notification)) => events.dispatch(&pool, notification.payload()).await,
+                                Ok(Some(notification)) => {
+                                    events.advance_generation();
+                                    events.dispatch(&pool, notification.payload()).await
+                                }
                                 // reconnected and listening again (eager reconnect)
                                 Ok(None) => {
+                                    events.advance_generation();
                                     tracing::warn!("article event listener reconnected; events in between were lost")
                                 }
                                 Err(error) => {
@@ -189,6 +208,7 @@ async fn listen(events: Arc<Events>, pool: PgPool) {
             Err(error) => tracing::warn!(%error, "article event listener cannot connect"),
         }
         events.listening.send_replace(false);
+        events.advance_generation();
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }

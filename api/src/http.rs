@@ -21,8 +21,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Caller;
 use crate::db::RequestContext;
 use crate::errors::{self, BAD_REQUEST, PARSE_FAILED, server_error};
+use crate::response_cache::ResponseCache;
 use crate::schema::{self, ApiSchema};
 use crate::visibility::Viewer;
 
@@ -40,6 +42,9 @@ pub struct ApiConfig {
     pub frontend: crate::frontend::FrontendConfig,
     /// The legacy Smartable pages.
     pub legacy: crate::legacy::LegacyConfig,
+    /// How long an anonymous query's answer is reused (`response_cache.rs`);
+    /// zero turns the cache off.
+    pub response_cache_ttl: Duration,
 }
 
 impl Default for ApiConfig {
@@ -50,6 +55,7 @@ impl Default for ApiConfig {
             ready_timeout: Duration::from_secs(2),
             frontend: Default::default(),
             legacy: Default::default(),
+            response_cache_ttl: Duration::ZERO,
         }
     }
 }
@@ -72,6 +78,7 @@ struct Inner {
     events: Arc<crate::events::Events>,
     config: ApiConfig,
     parsed: Mutex<LruCache<String, ExecutableDocument>>,
+    response_cache: Option<ResponseCache>,
     graphiql: String,
     metrics: PrometheusHandle,
 }
@@ -83,6 +90,7 @@ impl AppState {
                 pool,
                 schema: schema::build(),
                 events: Arc::new(crate::events::Events::new()),
+                response_cache: ResponseCache::new(config.response_cache_ttl),
                 config,
                 parsed: Mutex::new(LruCache::new(
                     NonZeroUsize::new(PARSED_CACHE_ENTRIES).expect("non-zero"),
@@ -137,12 +145,26 @@ impl AppState {
 /// (GraphQL over GET).
 pub async fn execute(
     state: &AppState,
-    mut request: async_graphql::Request,
+    request: async_graphql::Request,
     viewer: Viewer,
     only_queries: bool,
 ) -> Result<Response, ServerError> {
+    execute_operation(state, request, viewer, only_queries)
+        .await
+        .map(|(response, _)| response)
+}
+
+/// [`execute`], also telling the type of the operation that ran (`None`
+/// when the document did not parse or came by persisted-query hash).
+async fn execute_operation(
+    state: &AppState,
+    mut request: async_graphql::Request,
+    viewer: Viewer,
+    only_queries: bool,
+) -> Result<(Response, Option<OperationType>), ServerError> {
     let started = Instant::now();
     let mut operation = request.operation_name.clone();
+    let mut selected = None;
     // An empty query may be a persisted-query hash: leave it to the schema.
     if !request.query.is_empty() {
         let doc = match state.parse(&request.query) {
@@ -155,10 +177,10 @@ pub async fn execute(
                     &response.errors,
                     0,
                 );
-                return Ok(response);
+                return Ok((response, None));
             }
         };
-        let selected = match (&doc.operations, request.operation_name.as_deref()) {
+        selected = match (&doc.operations, request.operation_name.as_deref()) {
             (DocumentOperations::Single(op), _) => Some(op.node.ty),
             (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
             (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.iter().next().map(|(name, op)| {
@@ -187,17 +209,20 @@ pub async fn execute(
             .extensions
             .insert("sqlStatements".to_string(), Value::from(statements));
     }
-    Ok(response)
+    Ok((response, selected))
+}
+
+fn json_body(response: &Response) -> Vec<u8> {
+    serde_json::to_vec(response).unwrap_or_else(|_| {
+        b"{\"errors\":[{\"message\":\"internal error\",\"extensions\":{\"code\":\"INTERNAL\"}}]}".to_vec()
+    })
 }
 
 fn json_response(status: StatusCode, response: &Response) -> axum::response::Response {
-    let body = serde_json::to_vec(response).unwrap_or_else(|_| {
-        b"{\"errors\":[{\"message\":\"internal error\",\"extensions\":{\"code\":\"INTERNAL\"}}]}".to_vec()
-    });
     (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        body,
+        json_body(response),
     )
         .into_response()
 }
@@ -251,11 +276,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let viewer = caller.viewer();
-    match execute(&state, request.data(caller), viewer, false).await {
-        Ok(response) => json_response(StatusCode::OK, &response),
-        Err(error) => error_response(StatusCode::BAD_REQUEST, error),
-    }
+    respond(&state, request, caller, false).await
 }
 
 async fn graphql_get(
@@ -282,17 +303,106 @@ async fn graphql_get(
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let viewer = caller.viewer();
-    match execute(&state, request.data(caller), viewer, true).await {
-        Ok(response) => json_response(StatusCode::OK, &response),
-        Err(error) => {
-            let mut response = error_response(StatusCode::METHOD_NOT_ALLOWED, error);
+    respond(&state, request, caller, true).await
+}
+
+/// One GraphQL answer, serialized, before it becomes an HTTP response.
+struct Answer {
+    status: StatusCode,
+    body: Bytes,
+    /// An answer without errors to an anonymous query: the same for every
+    /// anonymous caller until the data changes.
+    shareable: bool,
+}
+
+impl Answer {
+    fn to_response(&self) -> axum::response::Response {
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            self.body.clone(),
+        )
+            .into_response();
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            response
         }
+        response
     }
+}
+
+/// Runs `request` for `caller` and serializes the answer. A refused
+/// operation is 400, or 405 over GET (`only_queries`).
+async fn run(state: &AppState, request: async_graphql::Request, caller: Caller, only_queries: bool) -> Answer {
+    let anonymous = caller.principal().is_none();
+    let viewer = caller.viewer();
+    match execute_operation(state, request.data(caller), viewer, only_queries).await {
+        Ok((response, operation)) => Answer {
+            status: StatusCode::OK,
+            body: json_body(&response).into(),
+            shareable: anonymous && response.errors.is_empty() && operation == Some(OperationType::Query),
+        },
+        Err(error) => Answer {
+            status: if only_queries {
+                StatusCode::METHOD_NOT_ALLOWED
+            } else {
+                StatusCode::BAD_REQUEST
+            },
+            body: json_body(&Response::from_errors(vec![error])).into(),
+            shareable: false,
+        },
+    }
+}
+
+/// The HTTP answer to a GraphQL request: from the response cache for
+/// anonymous callers when it can be (`response_cache.rs`), else executed.
+async fn respond(
+    state: &AppState,
+    request: async_graphql::Request,
+    caller: Caller,
+    only_queries: bool,
+) -> axum::response::Response {
+    let cache = state
+        .inner
+        .response_cache
+        .as_ref()
+        .filter(|_| caller.principal().is_none() && state.inner.events.is_listening());
+    let Some(cache) = cache else {
+        return run(state, request, caller, only_queries).await.to_response();
+    };
+    let started = Instant::now();
+    let key = ResponseCache::key(state.inner.events.generation(), &request);
+    if let Some(body) = cache.get(&key).await {
+        crate::metrics::record_cached_answer(request.operation_name.as_deref(), started.elapsed().as_secs_f64());
+        return shared_response(body, "hit");
+    }
+    let produced = cache
+        .get_or_produce(key, async {
+            let answer = run(state, request, caller, only_queries).await;
+            if answer.shareable { Ok(answer.body) } else { Err(answer) }
+        })
+        .await;
+    match produced {
+        Ok(body) => shared_response(body, "miss"),
+        Err(answer) => answer.to_response(),
+    }
+}
+
+/// A cached (or just cached) answer; `x-newsgraph-cache` says which.
+fn shared_response(body: Bytes, outcome: &'static str) -> axum::response::Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (
+                header::HeaderName::from_static("x-newsgraph-cache"),
+                HeaderValue::from_static(outcome),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn graphiql(State(state): State<AppState>) -> Html<String> {

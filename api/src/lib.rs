@@ -21,6 +21,7 @@ pub mod ids;
 pub mod legacy;
 pub mod loaders;
 pub mod metrics;
+pub mod response_cache;
 pub mod schema;
 pub mod sql;
 pub mod visibility;

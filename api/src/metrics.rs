@@ -70,6 +70,14 @@ pub fn record_request(operation: String, seconds: f64, errors: &[ServerError], s
     }
 }
 
+/// Records one GraphQL request answered from the response cache.
+pub fn record_cached_answer(operation: Option<&str>, seconds: f64) {
+    let operation = operation_label(operation);
+    counter!("newsgraph_api_response_cache_hits_total").increment(1);
+    counter!("newsgraph_api_requests_total", "operation" => operation.clone()).increment(1);
+    histogram!("newsgraph_api_request_seconds", "operation" => operation).record(seconds);
+}
+
 /// The metrics text, with the pool's gauges read now.
 pub fn render(handle: &PrometheusHandle, pool: &PgPool) -> String {
     let size = pool.size();

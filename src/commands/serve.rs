@@ -21,6 +21,17 @@ pub struct Args {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "NEWSGRAPH_API_BODY_LIMIT", default_value_t = 64 * 1024)]
     pub body_limit: usize,
+
+    /// Seconds an anonymous query's answer is reused for identical queries
+    /// (changes to articles end the reuse as soon as they commit); 0 turns
+    /// the response cache off.
+    #[arg(
+        long,
+        env = "NEWSGRAPH_RESPONSE_CACHE_SECS",
+        default_value_t = 2,
+        value_name = "SECS"
+    )]
+    pub response_cache_secs: u64,
 }
 
 pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
@@ -39,6 +50,7 @@ pub async fn serve(pool: sqlx::PgPool, args: Args) -> anyhow::Result<()> {
         body_limit: args.body_limit,
         frontend: newsgraph_api::frontend::FrontendConfig::from_env()?,
         legacy: newsgraph_api::legacy::LegacyConfig::from_env(),
+        response_cache_ttl: std::time::Duration::from_secs(args.response_cache_secs),
         ..ApiConfig::default()
     };
     config.legacy.check(&pool).await.context("NEWSGRAPH_LEGACY_TIME_ZONE")?;

@@ -34,10 +34,16 @@ impl TestApp {
     }
 
     pub async fn over(db: TestDb) -> Self {
+        Self::configured(db, ApiConfig::default()).await
+    }
+
+    /// The API over `db` with `config`, statement reporting and a 16 KB body
+    /// limit.
+    pub async fn configured(db: TestDb, config: ApiConfig) -> Self {
         let config = ApiConfig {
             report_sql_statements: true,
             body_limit: 16 * 1024,
-            ..ApiConfig::default()
+            ..config
         };
         let state = AppState::new(db.pool.clone(), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

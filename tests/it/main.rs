@@ -12,6 +12,7 @@ mod api_legacy;
 mod api_mutations;
 mod api_pagination;
 mod api_queries;
+mod api_response_cache;
 mod api_schema;
 mod api_statements;
 mod api_subscriptions;

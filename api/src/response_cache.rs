@@ -1,0 +1,126 @@
+//! A short-lived server-side cache of anonymous GraphQL answers.
+//!
+//! Frontends send the same few queries (a topic's feed, an article page)
+//! from many readers at once, and anonymous readers all see the same thing.
+//! So the serialized answer of an anonymous query is kept for a short time
+//! (`serve --response-cache-secs`, default 2 s; 0 turns the cache off)
+//! and concurrent identical requests share one execution.
+//!
+//! Freshness: entries are keyed by the generation of the process's article
+//! events (`events.rs`). Every article change that commits anywhere — a
+//! worker's recompute, an editor's action — sends a notification; when the
+//! listener hears one it starts a new generation, so answers computed before
+//! the change are never served after the listener heard of it. Changes that
+//! send no notification (a topic definition re-imported, say) show once the
+//! entry expires. While the listener is not listening (database away,
+//! reconnecting) nothing is cached or served from the cache.
+//!
+//! Only answers without errors to queries (never mutations) from callers
+//! without credentials are kept; editors always get a fresh execution.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use sha2::{Digest, Sha256};
+
+/// Memory the cached answers may take, in bytes.
+const CAPACITY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Cache key: a digest of everything that shapes an anonymous answer.
+pub type Key = [u8; 32];
+
+pub struct ResponseCache {
+    entries: moka::future::Cache<Key, Bytes>,
+}
+
+impl ResponseCache {
+    /// A cache keeping answers for `ttl`; `None` when `ttl` is zero.
+    pub fn new(ttl: Duration) -> Option<Self> {
+        if ttl.is_zero() {
+            return None;
+        }
+        let entries = moka::future::Cache::builder()
+            .time_to_live(ttl)
+            .max_capacity(CAPACITY_BYTES)
+            .weigher(|key: &Key, body: &Bytes| u32::try_from(key.len() + body.len()).unwrap_or(u32::MAX))
+            .build();
+        Some(Self { entries })
+    }
+
+    /// The key of `request` in event generation `generation`.
+    pub fn key(generation: u64, request: &async_graphql::Request) -> Key {
+        let mut digest = Sha256::new();
+        digest.update(generation.to_le_bytes());
+        for part in [
+            request.query.as_bytes(),
+            request.operation_name.as_deref().unwrap_or("").as_bytes(),
+            &serde_json::to_vec(&request.variables).unwrap_or_default(),
+            // sorted, so the same extensions always give the same key
+            &serde_json::to_vec(&request.extensions.iter().collect::<BTreeMap<_, _>>()).unwrap_or_default(),
+        ] {
+            digest.update((part.len() as u64).to_le_bytes());
+            digest.update(part);
+        }
+        digest.finalize().into()
+    }
+
+    /// The cached answer under `key`, if there is one.
+    pub async fn get(&self, key: &Key) -> Option<Bytes> {
+        self.entries.get(key).await
+    }
+
+    /// The answer under `key`: cached, or made by `produce`, which runs once
+    /// for all concurrent callers of the same key. `produce` says whether its
+    /// answer may be kept (`Ok`) or only handed to those waiting (`Err`).
+    pub async fn get_or_produce<E, F>(&self, key: Key, produce: F) -> Result<Bytes, std::sync::Arc<E>>
+    where
+        F: Future<Output = Result<Bytes, E>>,
+        E: Send + Sync + 'static,
+    {
+        self.entries.try_get_with(key, produce).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(query: &str, variables: serde_json::Value) -> async_graphql::Request {
+        async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables))
+    }
+
+    #[test]
+    fn keys_differ_by_generation_query_name_and_variables() {
+        let base = request("{ a }", serde_json::json!({"x": 1}));
+        let key = ResponseCache::key(1, &base);
+        assert_eq!(
+            key,
+            ResponseCache::key(1, &request("{ a }", serde_json::json!({"x": 1})))
+        );
+        assert_ne!(key, ResponseCache::key(2, &base));
+        assert_ne!(
+            key,
+            ResponseCache::key(1, &request("{ b }", serde_json::json!({"x": 1})))
+        );
+        assert_ne!(
+            key,
+            ResponseCache::key(1, &request("{ a }", serde_json::json!({"x": 2})))
+        );
+        assert_ne!(
+            key,
+            ResponseCache::key(1, &request("{ a }", serde_json::json!({"x": 1})).operation_name("A"))
+        );
+        // no ambiguity from where one part ends and the next begins
+        assert_ne!(
+            ResponseCache::key(1, &request("ab", serde_json::json!({}))),
+            ResponseCache::key(1, &request("a", serde_json::json!({})).operation_name("b"))
+        );
+    }
+
+    #[test]
+    fn a_zero_time_to_live_turns_the_cache_off() {
+        assert!(ResponseCache::new(Duration::ZERO).is_none());
+        assert!(ResponseCache::new(Duration::from_secs(2)).is_some());
+    }
+}
