@@ -11,18 +11,33 @@ pub enum UrlError {
     Scheme(String),
     #[error("URL has no host")]
     NoHost,
+    #[error("URL is {0} bytes long, over the {MAX_URL_BYTES}-byte limit")]
+    TooLong(usize),
 }
+
+/// Longest URL accepted (as written and as normalised), the limit browsers
+/// and sitemaps keep to. Stored URLs are unique keys in btree indexes, whose
+/// entries must stay under ~2.7 kB.
+pub const MAX_URL_BYTES: usize = 2048;
 
 /// Parses an absolute http(s) URL, refusing every other scheme
 /// (`javascript:`, `data:`, `file:` ...).
 pub fn parse_http_url(raw: &str) -> Result<Url, UrlError> {
-    let url = Url::parse(raw.trim()).map_err(|e| UrlError::Invalid(e.to_string()))?;
+    let raw = raw.trim();
+    if raw.len() > MAX_URL_BYTES {
+        return Err(UrlError::TooLong(raw.len()));
+    }
+    let url = Url::parse(raw).map_err(|e| UrlError::Invalid(e.to_string()))?;
     match url.scheme() {
         "http" | "https" => {}
         other => return Err(UrlError::Scheme(other.to_string())),
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(UrlError::NoHost);
+    }
+    // percent-encoding can make the normalised form several times longer
+    if url.as_str().len() > MAX_URL_BYTES {
+        return Err(UrlError::TooLong(url.as_str().len()));
     }
     Ok(url)
 }
@@ -97,6 +112,22 @@ mod tests {
         );
         assert!(matches!(canonical_key("not a url"), Err(UrlError::Invalid(_))));
         assert!(matches!(canonical_key("ftp://example.com/x"), Err(UrlError::Scheme(_))));
+    }
+
+    #[test]
+    fn overlong_urls_are_refused_as_written_and_as_encoded() {
+        let path = "a".repeat(MAX_URL_BYTES);
+        assert!(matches!(
+            canonical_key(&format!("https://e.com/{path}")),
+            Err(UrlError::TooLong(_))
+        ));
+        // 700 characters, but each becomes 9 bytes once percent-encoded
+        let encoded = "中".repeat(700);
+        assert!(matches!(
+            parse_http_url(&format!("https://e.com/{encoded}")),
+            Err(UrlError::TooLong(_))
+        ));
+        assert!(parse_http_url(&format!("https://e.com/{}", "a".repeat(2000))).is_ok());
     }
 
     #[test]

@@ -161,3 +161,87 @@ async fn a_broken_related_item_names_its_index() {
     assert_eq!(report.errors.len(), 1);
     assert_eq!(report.errors[0].field, "related[1].quality");
 }
+
+fn utf16le_with_bom(text: &str) -> Vec<u8> {
+    std::iter::once(0xFEFF)
+        .chain(text.encode_utf16())
+        .flat_map(u16::to_le_bytes)
+        .collect()
+}
+
+/// Values the database cannot index (a URL or topic name of kilobytes, an
+/// excerpt past the search vector's 1 MB) used to abort the whole run with a
+/// database error; now each is one file's error. UTF-16 with a byte-order
+/// mark imports like UTF-8.
+#[tokio::test]
+async fn oversized_values_and_unsafe_image_urls_are_one_files_error_and_utf16_imports() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let good = article("Good", "https://good.example/x");
+    write(root, "_news/2026-11-20-good.md", &good);
+    write(
+        root,
+        "_news/2026-11-20-utf16.md",
+        utf16le_with_bom(&article("Good", "https://utf16.example/x")),
+    );
+    let long_words: String = (0..60_000).map(|i| format!("w{i} ")).collect();
+    let long_url = format!("https://long.example/{}", "ab".repeat(3_000));
+    let broken: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "2026-01-01-long-url.md",
+            good.replace("https://good.example/x", &long_url),
+            "webUrl",
+            "2048-byte limit",
+        ),
+        (
+            "2026-01-02-long-topic.md",
+            good.replace("https://good.example/x", "https://topic.example/x")
+                .replace("  - Climate", &format!("  - {}", &long_words[..5_000])),
+            "topics[1]",
+            "200-character limit",
+        ),
+        (
+            "2026-01-03-long-excerpt.md",
+            good.replace("https://good.example/x", "https://excerpt.example/x")
+                .replace("An excerpt about Good.", &long_words),
+            "excerpt",
+            "20000-character limit",
+        ),
+        (
+            "2026-01-04-script-image.md",
+            good.replace("https://good.example/x", "https://image.example/x")
+                .replace("secured:", "images:\n  - url: \"javascript:alert(1)\"\n\nsecured:"),
+            "images[0].url",
+            "scheme `javascript`",
+        ),
+    ];
+    for (name, contents, _, _) in &broken {
+        write(root, &format!("_news/{name}"), contents);
+    }
+    write(root, "_news/2026-01-05-utf16-no-bom.md", &utf16le_with_bom(&good)[2..]);
+
+    let report = import_paths(&db.pool, &[root.to_path_buf()], |_| {}).await.unwrap();
+    assert_eq!(report.errors.len(), broken.len() + 1, "{:#?}", report.errors);
+    for (name, _, field, reason) in &broken {
+        let error = report.errors.iter().find(|e| e.path.ends_with(name)).unwrap();
+        assert_eq!(error.field, *field, "{error}");
+        assert!(error.reason.contains(reason), "{error}");
+    }
+    let no_bom = report
+        .errors
+        .iter()
+        .find(|e| e.path.ends_with("utf16-no-bom.md"))
+        .unwrap();
+    assert!(
+        no_bom.reason.contains("UTF-16 text without a byte-order mark"),
+        "{no_bom}"
+    );
+    assert_eq!(report.articles_inserted, 2);
+    let titles: Vec<(String, Option<String>)> =
+        sqlx::query_as("select title, excerpt from article order by canonical_url")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(titles[0], titles[1], "the UTF-16 copy stores the same text");
+}

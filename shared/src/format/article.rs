@@ -4,15 +4,15 @@ use std::collections::HashSet;
 
 use serde_yaml_ng::Value;
 
-use super::fields::{Fields, clip};
+use super::fields::{Fields, MAX_DOMAIN_CHARS, MAX_EXCERPT_CHARS, MAX_NAME_CHARS, MAX_TITLE_CHARS, clip};
 use super::{ParseError, decode_text, markdown};
 use crate::domain::{ArticleRecord, Highlight, Image, ProviderRef, SourceKind};
-use crate::urls::{UrlError, canonical_key, parse_http_url};
+use crate::urls::{MAX_URL_BYTES, UrlError, canonical_key, parse_http_url};
 
 /// Parses one article file. `slug` is the file name without `.md`.
 pub fn parse_article_file(bytes: &[u8], slug: &str) -> Result<ArticleRecord, ParseError> {
     let text = decode_text(bytes)?;
-    let yaml = markdown::front_matter(text)?;
+    let yaml = markdown::front_matter(&text)?;
     let value = parse_yaml(yaml)?;
     let fields = Fields::root(&value, "front matter")?;
     article_from_fields(&fields, SourceKind::File, Some(slug.to_string()))
@@ -38,7 +38,12 @@ pub(super) fn parse_yaml(yaml: &str) -> Result<Value, ParseError> {
             "empty: no keys between the `---` lines",
         ));
     }
-    serde_yaml_ng::from_str(yaml).map_err(|e| ParseError::new("front matter", format!("invalid YAML: {e}")))
+    parse_yaml_as(yaml, "front matter")
+}
+
+/// YAML text to a value; errors name `what` (`front matter`, `file`).
+pub(super) fn parse_yaml_as(yaml: &str, what: &str) -> Result<Value, ParseError> {
+    serde_yaml_ng::from_str(yaml).map_err(|e| ParseError::new(what, format!("invalid YAML: {e}")))
 }
 
 fn url_error(fields: &Fields, key: &str, raw: &str, err: UrlError) -> ParseError {
@@ -52,6 +57,19 @@ fn optional_url(fields: &Fields, key: &str) -> Result<Option<String>, ParseError
     Ok(Some(raw))
 }
 
+/// Checks an image URL: http(s), or a path on the source's own site
+/// (`/assets/...`) as organization definitions ship them; never
+/// `javascript:`, `data:` or another scheme.
+pub(super) fn check_image_url(raw: &str) -> Result<(), UrlError> {
+    if raw.starts_with('/') && !raw.starts_with("//") {
+        return match raw.len() {
+            n if n > MAX_URL_BYTES => Err(UrlError::TooLong(n)),
+            _ => Ok(()),
+        };
+    }
+    parse_http_url(raw).map(|_| ())
+}
+
 /// Builds a record from a mapping of source keys. Used for top-level
 /// articles, JSON API items and (recursively, once) related items.
 pub(super) fn article_from_fields(
@@ -59,7 +77,7 @@ pub(super) fn article_from_fields(
     kind: SourceKind,
     slug: Option<String>,
 ) -> Result<ArticleRecord, ParseError> {
-    let title = fields.required_text("title")?;
+    let title = fields.required_short_text("title", MAX_TITLE_CHARS)?;
     let web_url = fields.required_text("webUrl")?;
     let canonical_url = canonical_key(&web_url).map_err(|e| url_error(fields, "webUrl", &web_url, e))?;
     let amp_url = optional_url(fields, "ampWebUrl")?;
@@ -82,23 +100,23 @@ pub(super) fn article_from_fields(
         amp_key,
         title,
         web_url,
-        category: fields.text("category")?,
-        article_type: fields.text("type")?,
-        excerpt: fields.text("excerpt")?,
+        category: fields.short_text("category", MAX_NAME_CHARS)?,
+        article_type: fields.short_text("type", MAX_NAME_CHARS)?,
+        excerpt: fields.short_text("excerpt", MAX_EXCERPT_CHARS)?,
         original_url: optional_url(fields, "originalUrl")?,
         amp_url,
         cdn_amp_url: optional_url(fields, "cdnAmpWebUrl")?,
         published_at: fields.datetime("publishedDateTime")?,
         source_updated_at: fields.datetime("updatedDateTime")?,
         provider,
-        locale: fields.text("locale")?,
+        locale: fields.short_text("locale", MAX_NAME_CHARS)?,
         secured: fields.string("secured")?,
         removed: fields.bool("removed")?,
         quality: fields.int("quality")?,
         heat: fields.int("heat")?,
         published: fields.bool("published")?,
         images,
-        topics: fields.strings("topics")?,
+        topics: fields.strings("topics", MAX_NAME_CHARS)?,
         highlight: None,
         related: None,
     };
@@ -133,8 +151,12 @@ fn related_items(parent: &ArticleRecord, items: &[Fields]) -> Result<Vec<Article
 }
 
 fn provider_from_fields(fields: &Fields) -> Result<ProviderRef, ParseError> {
-    let domain = fields.required_text("domain")?.to_ascii_lowercase();
-    let name = fields.text("name")?.unwrap_or_else(|| domain.clone());
+    let domain = fields
+        .required_short_text("domain", MAX_DOMAIN_CHARS)?
+        .to_ascii_lowercase();
+    let name = fields
+        .short_text("name", MAX_NAME_CHARS)?
+        .unwrap_or_else(|| domain.clone());
     let images = fields
         .mappings("images")?
         .map(|items| images_from_fields(&items))
@@ -146,8 +168,10 @@ pub(super) fn images_from_fields(items: &[Fields]) -> Result<Vec<Image>, ParseEr
     items
         .iter()
         .map(|item| {
+            let url = item.required_text("url")?;
+            check_image_url(&url).map_err(|e| url_error(item, "url", &url, e))?;
             Ok(Image {
-                url: item.required_text("url")?,
+                url,
                 width: item.int("width")?,
                 height: item.int("height")?,
                 is_cached: item.bool("isCached")?,
@@ -161,7 +185,7 @@ pub(super) fn highlight_from_fields(fields: &Fields) -> Result<Option<Highlight>
     let Some(highlight) = fields.mapping("highlight")? else {
         return Ok(None);
     };
-    let Some(topic_name) = highlight.text("text")? else {
+    let Some(topic_name) = highlight.short_text("text", MAX_NAME_CHARS)? else {
         return Ok(None);
     };
     Ok(Some(Highlight {
@@ -261,5 +285,78 @@ mod tests {
         bomb.push_str("title: T\nwebUrl: https://e.com/x\n---\n");
         let err = error_of(&bomb);
         assert_eq!(err.field, "front matter");
+    }
+
+    fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+        bom.then_some(0xFEFF)
+            .into_iter()
+            .chain(text.encode_utf16())
+            .flat_map(|u| if big_endian { u.to_be_bytes() } else { u.to_le_bytes() })
+            .collect()
+    }
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_reads_like_utf8() {
+        let plain = parse_article_file(FULL.as_bytes(), "s").unwrap();
+        assert_eq!(parse_article_file(&utf16(FULL, false, true), "s").unwrap(), plain);
+        assert_eq!(parse_article_file(&utf16(FULL, true, true), "s").unwrap(), plain);
+        let crlf = FULL.replace('\n', "\r\n");
+        assert_eq!(parse_article_file(&utf16(&crlf, false, true), "s").unwrap(), plain);
+    }
+
+    #[test]
+    fn encodings_that_would_need_guessing_are_refused_with_the_reason() {
+        for big_endian in [false, true] {
+            let err = parse_article_file(&utf16(FULL, big_endian, false), "s").unwrap_err();
+            assert_eq!(err.field, "file");
+            assert!(err.reason.contains("UTF-16 text without a byte-order mark"), "{err}");
+        }
+        let latin1: Vec<u8> = FULL
+            .replace("Senate", "S\u{e9}nat")
+            .chars()
+            .map(|c| c as u32 as u8)
+            .collect();
+        let err = parse_article_file(&latin1, "s").unwrap_err();
+        assert_eq!(err.field, "file");
+        assert!(err.reason.contains("invalid byte 0xE9 at offset 30, line 3"), "{err}");
+        let odd = [utf16(FULL, false, true), vec![b'x']].concat();
+        assert!(
+            parse_article_file(&odd, "s")
+                .unwrap_err()
+                .reason
+                .contains("odd number of bytes")
+        );
+    }
+
+    #[test]
+    fn values_too_long_for_their_field_are_refused_naming_it() {
+        let long = |n: usize| (0..n).map(|i| format!("w{i} ")).collect::<String>();
+        let with = |from: &str, to: &str| error_of(&FULL.replace(from, to));
+        let err = with("\"  Senate passes the bill \"", &long(2_000));
+        assert_eq!(err.field, "title");
+        assert!(err.reason.contains("longer than the 1000-character limit"), "{err}");
+        assert_eq!(with("  - Election", &format!("  - {}", long(100))).field, "topics[0]");
+        assert_eq!(with("It passed.", &long(10_000)).field, "excerpt");
+        assert_eq!(with("Example.com", &"e".repeat(300)).field, "provider.domain");
+        let err = with(
+            "https://www.example.com/a\"\nwebUrl",
+            &format!("https://e.com/{}\"\nwebUrl", "a".repeat(3_000)),
+        );
+        assert_eq!(err.field, "originalUrl");
+        assert!(err.reason.contains("over the 2048-byte limit"), "{err}");
+    }
+
+    #[test]
+    fn image_urls_must_be_http_or_a_site_path() {
+        let with = |url: &str| FULL.replace("https://img.example.com/1.jpg", url);
+        for bad in [
+            "javascript:alert(1)",
+            "data:image/png;base64,AAAA",
+            "//evil.example/x.jpg",
+        ] {
+            let err = error_of(&with(bad));
+            assert_eq!(err.field, "images[0].url", "{bad}");
+        }
+        assert!(parse_article_file(with("/assets/images/a.jpg").as_bytes(), "s").is_ok());
     }
 }

@@ -1,45 +1,52 @@
 //! Topic (`_data/topics/*.yaml`) and organization (`_data/organizations/*.md`)
 //! definition files.
 
-use super::article::{images_from_fields, parse_yaml};
-use super::fields::Fields;
+use super::article::{check_image_url, images_from_fields, parse_yaml, parse_yaml_as};
+use super::fields::{Fields, MAX_DOMAIN_CHARS, MAX_NAME_CHARS, clip};
 use super::{ParseError, decode_text, markdown};
 use crate::domain::{OrganizationDefinition, TopicDefinition};
 use crate::slug::slugify;
+use crate::urls::MAX_URL_BYTES;
 
 pub fn parse_topic_file(bytes: &[u8]) -> Result<TopicDefinition, ParseError> {
     let text = decode_text(bytes)?;
-    let value = parse_yaml(text)?;
+    let value = parse_yaml_as(&text, "file")?;
     let fields = Fields::root(&value, "file")?;
-    let name = fields.required_text("name")?;
+    let name = fields.required_short_text("name", MAX_NAME_CHARS)?;
     // Articles name their topics ("Donald Trump"): the slug must be the one
     // derived from the name, whatever `_id` says.
     let slug = slugify(&name);
+    let images = fields.strings("images", MAX_URL_BYTES)?.unwrap_or_default();
+    for (i, url) in images.iter().enumerate() {
+        check_image_url(url).map_err(|e| ParseError::new(format!("images[{i}]"), format!("{e}: `{}`", clip(url))))?;
+    }
     if slug.is_empty() {
         return Err(ParseError::new("name", "has no letters or digits to make a slug from"));
     }
     Ok(TopicDefinition {
         slug,
         name,
-        short_name: fields.text("shortname")?,
-        parent_name: fields.text("parent")?,
-        keywords: fields.strings("keywords")?.unwrap_or_default(),
-        hashtags: fields.strings("hashtags")?.unwrap_or_default(),
-        images: fields.strings("images")?.unwrap_or_default(),
+        short_name: fields.short_text("shortname", MAX_NAME_CHARS)?,
+        parent_name: fields.short_text("parent", MAX_NAME_CHARS)?,
+        keywords: fields.strings("keywords", MAX_NAME_CHARS)?.unwrap_or_default(),
+        hashtags: fields.strings("hashtags", MAX_NAME_CHARS)?.unwrap_or_default(),
+        images,
     })
 }
 
 pub fn parse_organization_file(bytes: &[u8]) -> Result<OrganizationDefinition, ParseError> {
     let text = decode_text(bytes)?;
-    let value = parse_yaml(markdown::front_matter(text)?)?;
+    let value = parse_yaml(markdown::front_matter(&text)?)?;
     let fields = Fields::root(&value, "front matter")?;
     let domain = fields
-        .text("domain")?
-        .or(fields.text("_id")?)
+        .short_text("domain", MAX_DOMAIN_CHARS)?
+        .or(fields.short_text("_id", MAX_DOMAIN_CHARS)?)
         .ok_or_else(|| ParseError::new("domain", "missing (required)"))?
         .to_ascii_lowercase();
     Ok(OrganizationDefinition {
-        name: fields.text("name")?.unwrap_or_else(|| domain.clone()),
+        name: fields
+            .short_text("name", MAX_NAME_CHARS)?
+            .unwrap_or_else(|| domain.clone()),
         images: fields
             .mappings("images")?
             .map(|items| images_from_fields(&items))

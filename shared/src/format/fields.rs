@@ -6,6 +6,28 @@ use serde_yaml_ng::{Mapping, Value};
 
 use super::ParseError;
 
+/// Longest title: a headline, not a body (real ones stay under 200).
+pub const MAX_TITLE_CHARS: usize = 1_000;
+/// Longest excerpt. Title and excerpt feed the search vector, which
+/// PostgreSQL caps at 1 MB.
+pub const MAX_EXCERPT_CHARS: usize = 20_000;
+/// Longest label: topic, provider and category names. Topic names become
+/// unique slugs, which must stay small enough for their btree index.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest domain name (DNS's own limit); domains are unique keys too.
+pub const MAX_DOMAIN_CHARS: usize = 253;
+
+fn check_length(text: &str, max_chars: usize) -> Result<(), String> {
+    // bytes bound chars from above: most values never need counting
+    if text.len() <= max_chars {
+        return Ok(());
+    }
+    match text.chars().count() {
+        n if n > max_chars => Err(format!("{n} characters is longer than the {max_chars}-character limit")),
+        _ => Ok(()),
+    }
+}
+
 /// A mapping plus the path that leads to it, for error messages.
 pub struct Fields<'a> {
     map: &'a Mapping,
@@ -80,6 +102,20 @@ impl<'a> Fields<'a> {
         self.text(key)?.ok_or_else(|| self.error(key, "missing (required)"))
     }
 
+    /// `text` of at most `max_chars` characters.
+    pub fn short_text(&self, key: &str, max_chars: usize) -> Result<Option<String>, ParseError> {
+        let text = self.text(key)?;
+        if let Some(text) = &text {
+            check_length(text, max_chars).map_err(|reason| self.error(key, reason))?;
+        }
+        Ok(text)
+    }
+
+    pub fn required_short_text(&self, key: &str, max_chars: usize) -> Result<String, ParseError> {
+        self.short_text(key, max_chars)?
+            .ok_or_else(|| self.error(key, "missing (required)"))
+    }
+
     pub fn bool(&self, key: &str) -> Result<Option<bool>, ParseError> {
         match self.get(key) {
             None => Ok(None),
@@ -144,8 +180,9 @@ impl<'a> Fields<'a> {
             .map(Some)
     }
 
-    /// A list of strings (blank items dropped).
-    pub fn strings(&self, key: &str) -> Result<Option<Vec<String>>, ParseError> {
+    /// A list of strings of at most `max_chars` characters each (blank
+    /// items dropped).
+    pub fn strings(&self, key: &str, max_chars: usize) -> Result<Option<Vec<String>>, ParseError> {
         let Some(items) = self.sequence(key)? else {
             return Ok(None);
         };
@@ -154,7 +191,11 @@ impl<'a> Fields<'a> {
             .enumerate()
             .filter_map(|(i, item)| match item {
                 Value::String(s) if s.trim().is_empty() => None,
-                Value::String(s) => Some(Ok(s.trim().to_string())),
+                Value::String(s) => Some(
+                    check_length(s.trim(), max_chars)
+                        .map(|()| s.trim().to_string())
+                        .map_err(|reason| ParseError::new(format!("{}[{i}]", self.path(key)), reason)),
+                ),
                 Value::Null => None,
                 other => Some(Err(ParseError::new(
                     format!("{}[{i}]", self.path(key)),

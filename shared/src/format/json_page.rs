@@ -3,7 +3,7 @@
 use serde_yaml_ng::Value;
 
 use super::article::{article_from_fields, highlight_from_fields};
-use super::fields::Fields;
+use super::fields::{Fields, MAX_NAME_CHARS};
 use super::{ParseError, decode_text};
 use crate::domain::{ArticleRecord, SourceKind};
 
@@ -12,7 +12,7 @@ use crate::domain::{ArticleRecord, SourceKind};
 pub fn parse_json_page(bytes: &[u8]) -> Result<Vec<ArticleRecord>, ParseError> {
     let text = decode_text(bytes)?;
     let json: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| ParseError::new("file", format!("invalid JSON: {e}")))?;
+        serde_json::from_str(&text).map_err(|e| ParseError::new("file", format!("invalid JSON: {e}")))?;
     // One value model for both formats keeps a single set of field rules.
     let value: Value =
         serde_yaml_ng::to_value(&json).map_err(|e| ParseError::new("file", format!("unreadable JSON value: {e}")))?;
@@ -25,7 +25,9 @@ pub fn parse_json_page(bytes: &[u8]) -> Result<Vec<ArticleRecord>, ParseError> {
         .map(|item| {
             let slug = item.text("path")?.map(|path| slug_from_path(&path));
             let mut record = article_from_fields(item, SourceKind::File, slug)?;
-            record.category = item.strings("categories")?.and_then(|c| c.into_iter().next());
+            record.category = item
+                .strings("categories", MAX_NAME_CHARS)?
+                .and_then(|c| c.into_iter().next());
             record.highlight = highlight_from_fields(item)?;
             Ok(record)
         })

@@ -41,7 +41,8 @@ fn keys_of(urls: &Urls, keys: &mut Vec<ArticleKey>) -> Result<(), ParseError> {
 /// The keys of an article file: its own first, then its related items'.
 /// An error here means "read it fully to find out what is wrong".
 pub fn article_file_keys(bytes: &[u8]) -> Result<Vec<ArticleKey>, ParseError> {
-    let yaml = markdown::front_matter(decode_text(bytes)?)?;
+    let text = decode_text(bytes)?;
+    let yaml = markdown::front_matter(&text)?;
     let urls: Urls = serde_yaml_ng::from_str(yaml).map_err(|e| ParseError::new("front matter", e.to_string()))?;
     let mut keys = Vec::new();
     keys_of(&urls, &mut keys)?;
@@ -50,7 +51,7 @@ pub fn article_file_keys(bytes: &[u8]) -> Result<Vec<ArticleKey>, ParseError> {
 
 /// The keys of every item of a JSON API page.
 pub fn json_page_keys(bytes: &[u8]) -> Result<Vec<ArticleKey>, ParseError> {
-    let page: Page = serde_json::from_str(decode_text(bytes)?).map_err(|e| ParseError::new("file", e.to_string()))?;
+    let page: Page = serde_json::from_str(&decode_text(bytes)?).map_err(|e| ParseError::new("file", e.to_string()))?;
     let mut keys = Vec::new();
     for item in &page.value {
         keys_of(item, &mut keys)?;
