@@ -4,6 +4,8 @@
 //! Drills are run by `drills/run NAME`, which builds the release binaries
 //! first; see drills/README.md.
 
+pub mod api;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
