@@ -15,6 +15,10 @@ pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 pub const INTERNAL: &str = "INTERNAL";
+/// HTTP-level: the request body is over the body limit (413).
+pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+/// HTTP-level: the request was not complete and answered in time (408).
+pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
 
 /// What went wrong in a resolver.
 #[derive(Debug)]

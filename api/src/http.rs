@@ -1,6 +1,6 @@
 //! The HTTP side: routes, request handling for GraphQL over GET and POST,
 //! GraphiQL, health, readiness and metrics, and the layers every request
-//! passes (request id, tracing, body limit).
+//! passes (request id, tracing, body limit, request timeout).
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -17,7 +17,6 @@ use axum::routing::get;
 use lru::LruCache;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -45,6 +44,8 @@ pub struct ApiConfig {
     /// How long an anonymous query's answer is reused (`response_cache.rs`);
     /// zero turns the cache off.
     pub response_cache_ttl: Duration,
+    /// Connection count and timeouts (slow or hostile clients).
+    pub limits: crate::limits::Limits,
 }
 
 impl Default for ApiConfig {
@@ -56,6 +57,7 @@ impl Default for ApiConfig {
             frontend: Default::default(),
             legacy: Default::default(),
             response_cache_ttl: Duration::ZERO,
+            limits: Default::default(),
         }
     }
 }
@@ -263,6 +265,17 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             server_error(BAD_REQUEST, "send GraphQL requests as application/json"),
         );
     }
+    if body.trim_ascii_start().starts_with(b"[") {
+        // A batch would multiply a request's work past the complexity
+        // limit; keep-alive and persisted queries make batching unneeded.
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            server_error(
+                BAD_REQUEST,
+                "batched requests (a JSON array of operations) are not accepted: send one operation per request",
+            ),
+        );
+    }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(error) => {
@@ -284,6 +297,22 @@ async fn graphql_get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> axum::response::Response {
+    // the body limit holds for a query sent in the URL too
+    let limit = state.inner.config.body_limit;
+    if let Some(query) = &query
+        && query.len() > limit
+    {
+        return error_response(
+            StatusCode::URI_TOO_LONG,
+            server_error(
+                BAD_REQUEST,
+                format!(
+                    "the query string is {} bytes; at most {limit} are accepted (use POST for larger requests)",
+                    query.len()
+                ),
+            ),
+        );
+    }
     let request = match async_graphql::http::parse_query_string(query.as_deref().unwrap_or("")) {
         Ok(request) => request,
         Err(error) => {
@@ -446,15 +475,16 @@ pub fn router(state: AppState) -> Router {
             state.inner.pool.clone(),
             state.inner.config.legacy.clone(),
         ));
-    crate::frontend::apply(for_frontends, &state.inner.config.frontend)
+    let request_timeout = state.inner.config.limits.request_timeout;
+    let routes = crate::frontend::apply(for_frontends, &state.inner.config.frontend)
         .route("/", get(graphiql))
         .merge(crate::editor_console::routes())
         .route("/graphql/ws", get(crate::ws::graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(state)
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .with_state(state);
+    crate::limits::apply(routes, body_limit, request_timeout)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let id = request

@@ -19,10 +19,12 @@ pub mod frontend;
 pub mod http;
 pub mod ids;
 pub mod legacy;
+pub mod limits;
 pub mod loaders;
 pub mod metrics;
 pub mod response_cache;
 pub mod schema;
+pub mod serve;
 pub mod sql;
 pub mod visibility;
 pub mod ws;
@@ -41,16 +43,16 @@ pub const DB_SETTINGS: &[(&str, &str)] = &[("max_parallel_workers_per_gather", "
 
 /// Serves the API on `listener` until `shutdown` completes, then finishes
 /// the requests in flight. Starts the process's article event listener
-/// (subscriptions) and stops it on the way out.
+/// (subscriptions) and stops it on the way out. Connections are limited as
+/// `ApiConfig::limits` says (see [`serve::serve_connections`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let events = state.events().start(state.pool());
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = state.config().limits.clone();
+    let served = serve::serve_connections(listener, router(state), &limits, shutdown).await;
     if let Some(events) = events {
         events.abort();
     }

@@ -5,6 +5,7 @@
 //! first; see drills/README.md.
 
 pub mod soak;
+pub mod api;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -2,8 +2,10 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
+use newsgraph_api::limits::Limits;
 use newsgraph_api::{ApiConfig, AppState};
 use newsgraph_shared::db;
 
@@ -32,6 +34,25 @@ pub struct Args {
         value_name = "SECS"
     )]
     pub response_cache_secs: u64,
+    /// Connections served at once (WebSockets included); more wait in the
+    /// kernel's accept queue.
+    #[arg(long, env = "NEWSGRAPH_API_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Seconds a client has to send a request's head; an idle keep-alive
+    /// connection is closed after as long.
+    #[arg(long, env = "NEWSGRAPH_API_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), value_name = "SECS")]
+    pub header_timeout: u64,
+
+    /// Seconds a request (body included) may take before it is answered
+    /// with 408.
+    #[arg(long, env = "NEWSGRAPH_API_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), value_name = "SECS")]
+    pub request_timeout: u64,
+
+    /// Seconds a response write may make no progress (the client does not
+    /// read) before the connection is closed.
+    #[arg(long, env = "NEWSGRAPH_API_WRITE_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), value_name = "SECS")]
+    pub write_timeout: u64,
 }
 
 pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
@@ -51,6 +72,12 @@ pub async fn serve(pool: sqlx::PgPool, args: Args) -> anyhow::Result<()> {
         frontend: newsgraph_api::frontend::FrontendConfig::from_env()?,
         legacy: newsgraph_api::legacy::LegacyConfig::from_env(),
         response_cache_ttl: std::time::Duration::from_secs(args.response_cache_secs),
+        limits: Limits {
+            max_connections: args.max_connections as usize,
+            header_read_timeout: Duration::from_secs(args.header_timeout),
+            request_timeout: Duration::from_secs(args.request_timeout),
+            write_timeout: Duration::from_secs(args.write_timeout),
+        },
         ..ApiConfig::default()
     };
     config.legacy.check(&pool).await.context("NEWSGRAPH_LEGACY_TIME_ZONE")?;

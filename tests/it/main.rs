@@ -9,6 +9,7 @@ mod api_errors;
 mod api_http;
 mod api_ingest;
 mod api_legacy;
+mod api_limits;
 mod api_mutations;
 mod api_pagination;
 mod api_queries;

@@ -8,6 +8,7 @@ pub mod filter;
 pub mod ingest;
 pub mod mutation;
 pub mod provider;
+pub mod query_limits;
 pub mod subscription;
 pub mod topic;
 
@@ -81,6 +82,8 @@ pub fn build() -> ApiSchema {
         .extension(crate::frontend::persisted_queries(
             crate::frontend::DEFAULT_APQ_CAPACITY,
         ))
+        // after persisted queries: a query found by its hash is checked too
+        .extension(query_limits::QueryLimits)
         .finish()
 }
 
