@@ -202,6 +202,24 @@ fn json_response(status: StatusCode, response: &Response) -> axum::response::Res
         .into_response()
 }
 
+/// An executed request's answer: 200, or 503 with `Retry-After` when the
+/// database could not be reached (an error coded `SERVICE_UNAVAILABLE`), so
+/// clients and load balancers can tell "retry shortly" from a bad request.
+fn graphql_answer(response: &Response) -> axum::response::Response {
+    let unavailable = response
+        .errors
+        .iter()
+        .any(|error| errors::code_of(error) == Some(errors::SERVICE_UNAVAILABLE));
+    if !unavailable {
+        return json_response(StatusCode::OK, response);
+    }
+    let mut answer = json_response(StatusCode::SERVICE_UNAVAILABLE, response);
+    answer
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    answer
+}
+
 fn error_response(status: StatusCode, error: ServerError) -> axum::response::Response {
     json_response(status, &Response::from_errors(vec![error]))
 }
@@ -214,9 +232,15 @@ async fn caller_of(state: &AppState, headers: &HeaderMap) -> Result<crate::auth:
         .map_err(|refusal| {
             let status = match refusal {
                 crate::auth::Refusal::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                crate::auth::Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 crate::auth::Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let mut response = error_response(status, server_error(refusal.code(), refusal.message()));
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
             if status == StatusCode::UNAUTHORIZED {
                 response.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
@@ -253,7 +277,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     };
     let viewer = caller.viewer();
     match execute(&state, request.data(caller), viewer, false).await {
-        Ok(response) => json_response(StatusCode::OK, &response),
+        Ok(response) => graphql_answer(&response),
         Err(error) => error_response(StatusCode::BAD_REQUEST, error),
     }
 }
@@ -284,7 +308,7 @@ async fn graphql_get(
     };
     let viewer = caller.viewer();
     match execute(&state, request.data(caller), viewer, true).await {
-        Ok(response) => json_response(StatusCode::OK, &response),
+        Ok(response) => graphql_answer(&response),
         Err(error) => {
             let mut response = error_response(StatusCode::METHOD_NOT_ALLOWED, error);
             response

@@ -4,6 +4,9 @@
 //! Drills are run by `drills/run NAME`, which builds the release binaries
 //! first; see drills/README.md.
 
+pub mod pg_cluster;
+pub mod queue;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
