@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, header};
 use newsgraph_shared::auth::{self, AuthError, Principal, Role};
 use sqlx::PgPool;
 
-use crate::errors::INTERNAL;
+use crate::errors::{INTERNAL, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE};
 use crate::visibility::Viewer;
 
 pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
@@ -66,6 +66,8 @@ impl Caller {
 pub enum Refusal {
     /// Malformed, unknown or revoked token, or not a bearer credential.
     Unauthenticated(&'static str),
+    /// The database could not be reached to check the token (logged).
+    Unavailable,
     /// The database failed while checking the token (logged).
     Internal,
 }
@@ -74,6 +76,7 @@ impl Refusal {
     pub fn code(&self) -> &'static str {
         match self {
             Refusal::Unauthenticated(_) => UNAUTHENTICATED,
+            Refusal::Unavailable => SERVICE_UNAVAILABLE,
             Refusal::Internal => INTERNAL,
         }
     }
@@ -81,6 +84,7 @@ impl Refusal {
     pub fn message(&self) -> &'static str {
         match self {
             Refusal::Unauthenticated(message) => message,
+            Refusal::Unavailable => UNAVAILABLE_MESSAGE,
             Refusal::Internal => "internal error",
         }
     }
@@ -99,6 +103,10 @@ async fn resolve(pool: &PgPool, token: &str) -> Result<Caller, Refusal> {
             })
         }
         Ok(None) => Err(Refusal::Unauthenticated(INVALID_TOKEN)),
+        Err(AuthError::Database(error)) if crate::errors::is_unavailable(&error) => {
+            tracing::warn!(%error, "could not check an API token: the database is unavailable");
+            Err(Refusal::Unavailable)
+        }
         Err(error) => {
             tracing::error!(%error, "could not check an API token");
             Err(Refusal::Internal)
@@ -167,6 +175,7 @@ pub(crate) fn auth_error(error: AuthError) -> async_graphql::Error {
             "this needs an API token (Authorization: Bearer <token>)",
         ),
         AuthError::Forbidden { .. } => coded_error(FORBIDDEN, error.to_string()),
+        AuthError::Database(error) => crate::errors::database_error(error),
         other => {
             tracing::error!(error = %other, "authorization failed");
             coded_error(INTERNAL, "internal error")

@@ -19,6 +19,13 @@ pub const INTERNAL: &str = "INTERNAL";
 pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
 /// HTTP-level: the request was not complete and answered in time (408).
 pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
+/// The database cannot be reached right now (down, restarting, connection
+/// lost, or no connection free in time); retrying shortly may succeed. Over
+/// HTTP such an answer has status 503 and `Retry-After`.
+pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
+
+/// The message of a [`SERVICE_UNAVAILABLE`] error.
+pub const UNAVAILABLE_MESSAGE: &str = "the database is unavailable; retry shortly";
 
 /// What went wrong in a resolver.
 #[derive(Debug)]
@@ -27,7 +34,10 @@ pub enum ApiError {
     BadUserInput(String),
     /// A thing named explicitly does not exist (for this caller).
     NotFound(String),
-    /// A bug or an unavailable database; the detail is logged, not returned.
+    /// The database cannot be reached now (see [`is_unavailable`]); the
+    /// detail is logged, not returned.
+    Unavailable(String),
+    /// A bug; the detail is logged, not returned.
     Internal(String),
 }
 
@@ -42,6 +52,7 @@ impl ApiError {
         match self {
             Self::BadUserInput(_) => BAD_USER_INPUT,
             Self::NotFound(_) => NOT_FOUND,
+            Self::Unavailable(_) => SERVICE_UNAVAILABLE,
             Self::Internal(_) => INTERNAL,
         }
     }
@@ -49,8 +60,37 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        Self::Internal(format!("database: {error}"))
+        if is_unavailable(&error) {
+            Self::Unavailable(format!("database: {error}"))
+        } else {
+            Self::Internal(format!("database: {error}"))
+        }
     }
+}
+
+/// Whether a database error means the database cannot be reached right now
+/// rather than a bug: the server is down or restarting, the connection was
+/// lost or refused, or no connection could be had in time.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // class 08: connection exceptions; 57P01-57P03: the server is
+        // shutting down, crashed or starting up; 53300: too many connections
+        sqlx::Error::Database(error) => error
+            .code()
+            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")),
+        _ => false,
+    }
+}
+
+/// A database failure as a coded GraphQL error: [`SERVICE_UNAVAILABLE`] when
+/// the database cannot be reached, else [`INTERNAL`]; logged with its detail.
+pub fn database_error(error: sqlx::Error) -> async_graphql::Error {
+    ApiError::from(error).into()
 }
 
 impl From<ApiError> for async_graphql::Error {
@@ -58,6 +98,10 @@ impl From<ApiError> for async_graphql::Error {
         let code = error.code();
         let message = match error {
             ApiError::BadUserInput(message) | ApiError::NotFound(message) => message,
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(%detail, "the database is unavailable");
+                UNAVAILABLE_MESSAGE.to_string()
+            }
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error while resolving a query");
                 "internal error".to_string()
@@ -118,5 +162,32 @@ pub fn normalize(errors: &mut [ServerError]) {
             .extensions
             .get_or_insert_with(ErrorExtensionValues::default)
             .set("code", code);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused() -> sqlx::Error {
+        sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_reached_is_service_unavailable_not_internal() {
+        for error in [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed, refused()] {
+            assert!(is_unavailable(&error), "{error}");
+            let graphql = database_error(error);
+            assert_eq!(graphql.message, UNAVAILABLE_MESSAGE);
+            let code = graphql.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+            assert_eq!(code, Some(Value::from(SERVICE_UNAVAILABLE)));
+        }
+        for error in [
+            sqlx::Error::RowNotFound,
+            sqlx::Error::Protocol("unexpected message".into()),
+        ] {
+            assert!(!is_unavailable(&error), "{error}");
+            assert_eq!(ApiError::from(error).code(), INTERNAL);
+        }
     }
 }

@@ -229,6 +229,9 @@ fn json_response(status: StatusCode, response: &Response) -> axum::response::Res
         .into_response()
 }
 
+/// An executed request's answer: 200, or 503 with `Retry-After` when the
+/// database could not be reached (an error coded `SERVICE_UNAVAILABLE`), so
+/// clients and load balancers can tell "retry shortly" from a bad request.
 fn error_response(status: StatusCode, error: ServerError) -> axum::response::Response {
     json_response(status, &Response::from_errors(vec![error]))
 }
@@ -241,9 +244,15 @@ async fn caller_of(state: &AppState, headers: &HeaderMap) -> Result<crate::auth:
         .map_err(|refusal| {
             let status = match refusal {
                 crate::auth::Refusal::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                crate::auth::Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 crate::auth::Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let mut response = error_response(status, server_error(refusal.code(), refusal.message()));
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
             if status == StatusCode::UNAUTHORIZED {
                 response.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
@@ -357,6 +366,11 @@ impl Answer {
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         response
     }
 }
@@ -368,7 +382,16 @@ async fn run(state: &AppState, request: async_graphql::Request, caller: Caller, 
     let viewer = caller.viewer();
     match execute_operation(state, request.data(caller), viewer, only_queries).await {
         Ok((response, operation)) => Answer {
-            status: StatusCode::OK,
+            // the database is away: 503, so clients and balancers retry
+            status: if response
+                .errors
+                .iter()
+                .any(|error| errors::code_of(error) == Some(errors::SERVICE_UNAVAILABLE))
+            {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::OK
+            },
             body: json_body(&response).into(),
             shareable: anonymous && response.errors.is_empty() && operation == Some(OperationType::Query),
         },

@@ -4,8 +4,10 @@
 //! Drills are run by `drills/run NAME`, which builds the release binaries
 //! first; see drills/README.md.
 
-pub mod soak;
 pub mod api;
+pub mod pg_cluster;
+pub mod queue;
+pub mod soak;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

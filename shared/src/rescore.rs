@@ -15,22 +15,22 @@ use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::scoring::{HeatInput, PublicationInput, QualityInput, ScoringConfig, automatic_decision, heat, quality};
 
-/// What an article's scores are computed from.
-#[derive(Debug, sqlx::FromRow)]
-struct Features {
-    article_id: i64,
-    provider_domain: Option<String>,
-    title: String,
-    excerpt: Option<String>,
-    has_image: bool,
-    image_width: Option<i32>,
-    image_height: Option<i32>,
-    has_amp: bool,
-    topic_count: i64,
-    corroborating_providers: i64,
-    editor_boost: i32,
-    published_at: Option<DateTime<Utc>>,
-    removed: bool,
+/// What an article's scores are computed from (read by [`features`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Features {
+    pub article_id: i64,
+    pub provider_domain: Option<String>,
+    pub title: String,
+    pub excerpt: Option<String>,
+    pub has_image: bool,
+    pub image_width: Option<i32>,
+    pub image_height: Option<i32>,
+    pub has_amp: bool,
+    pub topic_count: i64,
+    pub corroborating_providers: i64,
+    pub editor_boost: i32,
+    pub published_at: Option<DateTime<Utc>>,
+    pub removed: bool,
 }
 
 /// Coverage counts the distinct other providers among the published articles
@@ -111,6 +111,77 @@ pub struct Recomputed {
     pub missing: Vec<i64>,
 }
 
+/// What the scoring rules give for one article's features at time `now`,
+/// before editor overrides (the write statement applies those).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    pub quality: i32,
+    /// Heat as if published; the stored heat is -1 while unpublished.
+    pub heat_if_published: i32,
+    /// The automatic publication decision.
+    pub auto_publish: bool,
+    /// The `score_breakdown` stored with the article.
+    pub breakdown: serde_json::Value,
+}
+
+/// Reads the scoring features of these articles (missing ids are skipped).
+pub async fn features(conn: &mut PgConnection, article_ids: &[i64]) -> Result<Vec<Features>, sqlx::Error> {
+    sqlx::query_as(FEATURES).bind(article_ids).fetch_all(conn).await
+}
+
+/// Scores one article: quality, heat if published, the automatic decision
+/// and the breakdown, as the worker stores them.
+pub fn score(f: &Features, config: &ScoringConfig, now: DateTime<Utc>) -> Scores {
+    let corroborating = usize::try_from(f.corroborating_providers).unwrap_or_default();
+    let scored = quality(
+        &QualityInput {
+            provider_domain: f.provider_domain.clone(),
+            title: f.title.clone(),
+            excerpt: f.excerpt.clone(),
+            image: f.has_image.then_some((f.image_width, f.image_height)),
+            has_amp: f.has_amp,
+            topic_count: usize::try_from(f.topic_count).unwrap_or_default(),
+            corroborating_providers: corroborating,
+        },
+        config,
+    );
+    let decision = automatic_decision(
+        PublicationInput {
+            quality: scored.total,
+            provider_domain: f.provider_domain.clone(),
+            published_at: f.published_at,
+            now,
+            removed: f.removed,
+        },
+        config,
+    );
+    // Heat as if published; the write statement turns it into -1 when
+    // the final state (override included) is unpublished.
+    let hot = heat(
+        HeatInput {
+            quality: scored.total,
+            corroborating_providers: corroborating,
+            editor_boost: f.editor_boost,
+            published: true,
+            published_at: f.published_at,
+            now,
+        },
+        config,
+    );
+    let auto_publish = decision.publish;
+    Scores {
+        quality: scored.total,
+        heat_if_published: hot,
+        auto_publish,
+        breakdown: json!({
+            "quality": scored.breakdown,
+            "publication": decision,
+            "heat": { "if_published": hot, "editor_boost": f.editor_boost, "corroborating_providers": corroborating },
+            "computed_at": now,
+        }),
+    }
+}
+
 /// Recomputes the given articles on `conn` (a transaction or a plain
 /// connection), at time `now`.
 pub async fn recompute(
@@ -119,57 +190,17 @@ pub async fn recompute(
     config: &ScoringConfig,
     now: DateTime<Utc>,
 ) -> Result<Recomputed, sqlx::Error> {
-    let features: Vec<Features> = sqlx::query_as(FEATURES).bind(article_ids).fetch_all(&mut *conn).await?;
+    let features = features(&mut *conn, article_ids).await?;
     let mut outcome = Recomputed::default();
     let (mut ids, mut qualities, mut heats, mut breakdowns, mut auto) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for f in features {
-        let corroborating = usize::try_from(f.corroborating_providers).unwrap_or_default();
-        let scored = quality(
-            &QualityInput {
-                provider_domain: f.provider_domain.clone(),
-                title: f.title,
-                excerpt: f.excerpt,
-                image: f.has_image.then_some((f.image_width, f.image_height)),
-                has_amp: f.has_amp,
-                topic_count: usize::try_from(f.topic_count).unwrap_or_default(),
-                corroborating_providers: corroborating,
-            },
-            config,
-        );
-        let decision = automatic_decision(
-            PublicationInput {
-                quality: scored.total,
-                provider_domain: f.provider_domain,
-                published_at: f.published_at,
-                now,
-                removed: f.removed,
-            },
-            config,
-        );
-        // Heat as if published; the write statement turns it into -1 when
-        // the final state (override included) is unpublished.
-        let hot = heat(
-            HeatInput {
-                quality: scored.total,
-                corroborating_providers: corroborating,
-                editor_boost: f.editor_boost,
-                published: true,
-                published_at: f.published_at,
-                now,
-            },
-            config,
-        );
+    for f in &features {
+        let scores = score(f, config, now);
         ids.push(f.article_id);
-        qualities.push(scored.total);
-        heats.push(hot);
-        auto.push(decision.publish);
-        breakdowns.push(Json(json!({
-            "quality": scored.breakdown,
-            "publication": decision,
-            "heat": { "if_published": hot, "editor_boost": f.editor_boost, "corroborating_providers": corroborating },
-            "computed_at": now,
-        })));
+        qualities.push(scores.quality);
+        heats.push(scores.heat_if_published);
+        auto.push(scores.auto_publish);
+        breakdowns.push(Json(scores.breakdown));
     }
     let found: std::collections::HashSet<i64> = ids.iter().copied().collect();
     outcome.missing = article_ids.iter().copied().filter(|id| !found.contains(id)).collect();

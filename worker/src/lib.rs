@@ -152,6 +152,7 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
     let (batch_pool, batch_options, batch_context) = (pool.clone(), options.clone(), context.clone());
     let monitor = Monitor::new()
         .shutdown_timeout(options.job_timeout)
+        .should_restart(restart_after_database_loss)
         .register(move |run| {
             let backend = PostgresStorage::<serde_json::Value>::new(&article_pool)
                 .with_config(article_config.clone())
@@ -202,6 +203,26 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
     result.context("the worker stopped with an error")?;
     tracing::info!(worker = %options.worker_id, "worker stopped");
     Ok(())
+}
+
+/// A worker whose queue calls fail (the database restarted, went away or
+/// ran out of connections) ends with a backend error; without a restart the
+/// process would exit. It is started again under a new name (`...-{run}`):
+/// the jobs the failed run held go back to the queue like a dead process's,
+/// once its heartbeats are missed. While the database stays down, each new
+/// run waits for a connection for the pool's acquire timeout before it fails
+/// again, which paces the restarts.
+fn restart_after_database_loss(worker: &WorkerContext, error: &WorkerError) -> bool {
+    let restart = matches!(error, WorkerError::BackendError(_));
+    if restart {
+        tracing::warn!(
+            worker = worker.name(),
+            restarts = worker.restarts(),
+            %error,
+            "worker lost the job queue's database; restarting it"
+        );
+    }
+    restart
 }
 
 /// A worker polls when its queue announces a job (LISTEN/NOTIFY, within

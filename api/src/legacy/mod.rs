@@ -103,6 +103,19 @@ async fn respond(state: &LegacyState, feed: Feed<'_>, page: &str) -> Response {
             Err(error) => internal(&error),
         },
         Err(LegacyError::NotFound(message)) => error_response(StatusCode::NOT_FOUND, "NOT_FOUND", &message),
+        Err(LegacyError::Database(error)) if crate::errors::is_unavailable(&error) => {
+            tracing::warn!(%error, "legacy page: the database is unavailable");
+            let mut response = error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                crate::errors::SERVICE_UNAVAILABLE,
+                crate::errors::UNAVAILABLE_MESSAGE,
+            );
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+            response
+        }
         Err(LegacyError::Database(error)) => internal(&error),
     }
 }

@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 
 use crate::auth::{Caller, coded_error};
 use crate::db::{RequestContext, request};
-use crate::errors::{BAD_USER_INPUT, INTERNAL, NOT_FOUND};
+use crate::errors::{BAD_USER_INPUT, NOT_FOUND};
 use crate::ids::{self, Kind};
 use crate::loaders::ArticleSet;
 use crate::schema::article::Article;
@@ -29,40 +29,39 @@ const DEFAULT_HISTORY_PAGE: i32 = 20;
 
 /// An editorial error as a GraphQL error: `NOT_FOUND`, `CONFLICT` (with
 /// `currentVersion` and `expectedVersion` in the extensions),
-/// `BAD_USER_INPUT` (with `field`), or `INTERNAL` (logged, generic).
+/// `BAD_USER_INPUT` (with `field`), or `SERVICE_UNAVAILABLE` / `INTERNAL`
+/// for a database failure (logged, generic).
 pub(crate) fn editorial_error(error: EditorialError) -> async_graphql::Error {
-    match &error {
-        EditorialError::NotFound(_) => coded_error(NOT_FOUND, error.to_string()),
+    let message = error.to_string();
+    match error {
+        EditorialError::NotFound(_) => coded_error(NOT_FOUND, message),
         EditorialError::Conflict {
             expected,
             current_version,
             ..
         } => {
-            let mut e = coded_error(CONFLICT, error.to_string());
+            let mut e = coded_error(CONFLICT, message);
             if let Some(ext) = e.extensions.as_mut() {
-                ext.set("currentVersion", *current_version);
-                ext.set("expectedVersion", *expected);
+                ext.set("currentVersion", current_version);
+                ext.set("expectedVersion", expected);
             }
             e
         }
         EditorialError::InvalidInput { field, .. } => {
-            let mut e = coded_error(BAD_USER_INPUT, error.to_string());
+            let mut e = coded_error(BAD_USER_INPUT, message);
             if let Some(ext) = e.extensions.as_mut() {
-                ext.set("field", *field);
+                ext.set("field", field);
             }
             e
         }
-        EditorialError::Database(detail) => {
-            tracing::error!(error = %detail, "editorial action failed");
-            coded_error(INTERNAL, "internal error")
-        }
+        EditorialError::Database(error) => crate::errors::database_error(error),
     }
 }
 
-/// A database failure as a GraphQL error (logged, generic).
+/// A database failure as a GraphQL error (logged, generic):
+/// `SERVICE_UNAVAILABLE` when the database cannot be reached, else `INTERNAL`.
 pub(crate) fn internal(error: sqlx::Error) -> async_graphql::Error {
-    tracing::error!(%error, "database error in an editorial resolver");
-    coded_error(INTERNAL, "internal error")
+    crate::errors::database_error(error)
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

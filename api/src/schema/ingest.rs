@@ -200,7 +200,10 @@ impl IngestMutation {
         let pool = crate::db::request(ctx).exec();
         let outcome = ingest_records(pool, valid).await.map_err(|error| {
             tracing::error!(%error, "ingest batch failed");
-            coded_error(INTERNAL, "internal error")
+            match error {
+                newsgraph_shared::ingest::IngestError::Database(error) => crate::errors::database_error(error),
+                _ => coded_error(INTERNAL, "internal error"),
+            }
         })?;
         for (at, record) in valid_at.into_iter().zip(&outcome.records) {
             let result = &mut results[at];

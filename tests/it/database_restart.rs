@@ -1,0 +1,165 @@
+//! The api and the worker across a restart of the database server. These
+//! stop and start a private PostgreSQL cluster of their own (never the shared
+//! server); without initdb they print SKIPPED and pass.
+
+use std::time::{Duration, Instant};
+
+use newsgraph_drills::pg_cluster::{self, PrivateCluster};
+use newsgraph_shared::db;
+use newsgraph_shared::jobs::enqueue_recompute;
+use newsgraph_shared::scoring::ScoringConfig;
+use newsgraph_worker::WorkerOptions;
+use serde_json::{Value, json};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+
+/// A private cluster with one migrated database, or None (SKIPPED) when
+/// initdb is not installed.
+async fn cluster_with_database(test: &str) -> Option<(PrivateCluster, PgConnectOptions)> {
+    if !pg_cluster::available() {
+        eprintln!(
+            "SKIPPED {test}: initdb/pg_ctl not found in {}",
+            pg_cluster::pg_bin_dir().display()
+        );
+        return None;
+    }
+    let cluster = PrivateCluster::start().expect("a private cluster starts");
+    let url = newsgraph_drills::database_url(&cluster.server_url(), "newsgraph_restart");
+    assert!(db::create_database_if_missing(&url).await.unwrap());
+    let pool = db::connect(&url, 2).await.unwrap();
+    db::migrate(&pool).await.unwrap();
+    pool.close().await;
+    Some((cluster, url.parse().unwrap()))
+}
+
+/// `pg_ctl` waits; it runs off the runtime's threads.
+fn stop(cluster: &PrivateCluster) {
+    tokio::task::block_in_place(|| cluster.stop_server()).expect("pg_ctl stop");
+}
+
+fn start(cluster: &PrivateCluster) {
+    tokio::task::block_in_place(|| cluster.start_server()).expect("pg_ctl start");
+}
+
+/// Polls `ready` every 100 ms; panics after `limit` (a bound for a broken
+/// build, not a speed check).
+async fn eventually<F: AsyncFn() -> bool>(what: &str, limit: Duration, ready: F) {
+    let start = Instant::now();
+    while !ready().await {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn post(client: &reqwest::Client, url: &str) -> (u16, Option<String>, Value) {
+    let response = client
+        .post(url)
+        .json(&json!({"query": "{ topic(slug: \"climate\") { name } }"}))
+        .send()
+        .await
+        .expect("the api answers");
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, retry_after, response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_database_is_down_the_api_answers_service_unavailable_then_serves_again() {
+    let Some((cluster, options)) = cluster_with_database("api database restart").await else {
+        return;
+    };
+    // the api's own pool settings, with a short acquire timeout to keep the test fast
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_with(options.options(newsgraph_api::DB_SETTINGS.iter().copied()))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = newsgraph_api::AppState::new(pool, newsgraph_api::ApiConfig::default());
+    tokio::spawn(newsgraph_api::serve(listener, state, std::future::pending()));
+    let client = reqwest::Client::new();
+    let graphql = format!("{base}/graphql");
+    let readyz = format!("{base}/readyz");
+
+    let (status, _, body) = post(&client, &graphql).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+
+    stop(&cluster);
+    let (status, retry_after, body) = post(&client, &graphql).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+    assert_eq!(body["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE", "{body}");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "the database is unavailable; retry shortly"
+    );
+    assert_eq!(client.get(&readyz).send().await.unwrap().status(), 503);
+
+    start(&cluster);
+    eventually("GraphQL answers 200 again", Duration::from_secs(30), async || {
+        let (status, _, body) = post(&client, &graphql).await;
+        status == 200 && body.get("errors").is_none()
+    })
+    .await;
+    assert_eq!(client.get(&readyz).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_keeps_running_across_a_database_restart_and_finishes_its_jobs() {
+    let Some((cluster, options)) = cluster_with_database("worker database restart").await else {
+        return;
+    };
+    // a short acquire timeout: the worker's queue calls fail while the
+    // server is down, which ended the worker before it restarted its runs
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_with(options)
+        .await
+        .unwrap();
+    let mut worker = WorkerOptions::new(ScoringConfig::default());
+    worker.heartbeat = Duration::from_millis(500);
+    worker.poll_interval = Duration::from_millis(200);
+    let running = tokio::spawn(newsgraph_worker::run(pool.clone(), worker));
+    let enqueue = async |id: i64| {
+        let mut tx = pool.begin().await.unwrap();
+        // the article does not exist: the job finishes at once, which is all this needs
+        enqueue_recompute(&mut tx, &[id]).await.unwrap();
+        tx.commit().await.unwrap();
+    };
+    let all_done = async |pool: &PgPool| {
+        let (total, done): (i64, i64) =
+            sqlx::query_as("select count(*), count(*) filter (where status = 'Done') from apalis.jobs")
+                .fetch_one(pool)
+                .await
+                .unwrap_or((-1, -2));
+        total == done
+    };
+
+    enqueue(1).await;
+    eventually("the first job is done", Duration::from_secs(30), async || {
+        all_done(&pool).await
+    })
+    .await;
+
+    stop(&cluster);
+    // several heartbeats and polls fail meanwhile
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    start(&cluster);
+    enqueue(2).await;
+    enqueue(3).await;
+    eventually(
+        "every job is done after the restart",
+        Duration::from_secs(60),
+        async || all_done(&pool).await,
+    )
+    .await;
+    assert!(!running.is_finished(), "the worker stopped: {:?}", running.await);
+    running.abort();
+}
