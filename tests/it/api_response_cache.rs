@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use newsgraph_api::ApiConfig;
-use newsgraph_shared::editorial;
 use serde_json::{Value, json};
 
 use crate::api_support::{TestApp, newsroom};
@@ -82,14 +81,19 @@ async fn identical_anonymous_queries_are_answered_from_the_cache_until_an_articl
 
     // An editor's action commits with a notification: the next anonymous
     // answer is executed again and shows the change.
-    let ocean: i64 =
-        sqlx::query_scalar("select article_id from article where canonical_url = 'https://alpha.example/ocean-heat'")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-    editorial::unpublish(&app.db.pool, ocean, "erin", "Checking the figures", None)
+    let ocean = app.article_id("https://alpha.example/ocean-heat").await;
+    let (token, _) = newsgraph_shared::auth::create_token(&app.db.pool, "erin", newsgraph_shared::auth::Role::Editor)
         .await
         .unwrap();
+    let unpublish = format!(
+        "mutation {{ unpublishArticle(id: \"{ocean}\", reason: \"Checking the figures\") {{ article {{ published }} }} }}"
+    );
+    let (status, cache, body) = post(&app, &unpublish, Some(token.expose())).await;
+    assert_eq!((status, cache), (200, None), "{body}");
+    assert_eq!(
+        body["data"]["unpublishArticle"]["article"]["published"], false,
+        "{body}"
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     let after = loop {
         let (_, cache, body) = post(&app, FEED, None).await;
@@ -132,7 +136,7 @@ async fn editors_errors_and_mutations_never_go_through_the_cache() {
         assert_eq!(cache, None);
         assert!(body["errors"].is_array(), "{body}");
     }
-    let mutation = "mutation { publishArticle(id: \"QXJ0aWNsZTox\", reason: \"x\") { published } }";
+    let mutation = "mutation { publishArticle(id: \"QXJ0aWNsZTox\", reason: \"x\") { article { published } } }";
     for _ in 0..2 {
         let (_, cache, body) = post(&app, mutation, None).await;
         assert_eq!(cache, None);

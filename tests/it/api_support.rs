@@ -34,15 +34,17 @@ impl TestApp {
     }
 
     pub async fn over(db: TestDb) -> Self {
-        Self::configured(db, ApiConfig::default()).await
+        let config = ApiConfig {
+            body_limit: 16 * 1024,
+            ..ApiConfig::default()
+        };
+        Self::configured(db, config).await
     }
 
-    /// The API over `db` with `config`, statement reporting and a 16 KB body
-    /// limit.
+    /// The API over `db` with `config` and statement reporting.
     pub async fn configured(db: TestDb, config: ApiConfig) -> Self {
         let config = ApiConfig {
             report_sql_statements: true,
-            body_limit: 16 * 1024,
             ..config
         };
         let state = AppState::new(db.pool.clone(), config);

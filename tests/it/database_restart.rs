@@ -10,8 +10,8 @@ use newsgraph_shared::jobs::enqueue_recompute;
 use newsgraph_shared::scoring::ScoringConfig;
 use newsgraph_worker::WorkerOptions;
 use serde_json::{Value, json};
+use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgPool};
 
 /// A private cluster with one migrated database, or None (SKIPPED) when
 /// initdb is not installed.

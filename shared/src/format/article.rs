@@ -268,7 +268,7 @@ mod tests {
         assert_eq!(error_of("no front matter").field, "front matter");
         assert_eq!(error_of("").field, "file");
         assert_eq!(
-            parse_article_file(b"\xff\xfe\x00garbage", "s").unwrap_err().field,
+            parse_article_file(b"\x00\x01\x02garbage", "s").unwrap_err().field,
             "file"
         );
     }
