@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection};
 
-use crate::{Running, free_port, fresh_database, newsgraph, server_url, wait_until_ready};
+use crate::{Running, free_port, fresh_database, newsgraph, rss_kb, server_url, wait_until_ready};
 
 /// Database `name` (recreated) with `articles` demo articles loaded by
 /// `newsgraph dev --no-serve` and scored by `newsgraph work --drain`, so that
@@ -243,18 +243,6 @@ impl Drop for Sampler {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
-}
-
-/// Resident set size of a process in kB, from /proc.
-pub fn rss_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 /// Reads a `--name VALUE` argument of a drill, or `default`.

@@ -93,15 +93,25 @@ impl Running {
 
     /// Resident set size in kB, from /proc.
     pub fn rss_kb(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
-        status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))?
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()
+        rss_kb(self.pid())
     }
+}
+
+/// Resident set size (`VmRSS`) of process `pid` in kB.
+pub fn rss_kb(pid: u32) -> Option<u64> {
+    proc_status_kb(pid, "VmRSS")
+}
+
+/// A kB figure of `/proc/PID/status` (`VmRSS`, `VmHWM`, ...).
+pub fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.strip_prefix(field).is_some_and(|rest| rest.starts_with(':')))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 impl Drop for Running {

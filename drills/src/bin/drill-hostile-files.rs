@@ -549,18 +549,6 @@ fn definition_and_page_cases() -> Vec<Case> {
     cases
 }
 
-/// Peak resident set size (VmHWM) of a running process, in kB.
-fn peak_rss_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
 /// What the import run printed and cost.
 struct ImportRun {
     report: Value,
@@ -593,7 +581,7 @@ fn run_import(database_url: &str, root: &Path, limit: Duration) -> Result<Import
     let started = Instant::now();
     let (mut peak_kb, mut timed_out) = (0, false);
     loop {
-        if let Some(kb) = peak_rss_kb(running.pid()) {
+        if let Some(kb) = newsgraph_drills::proc_status_kb(running.pid(), "VmHWM") {
             peak_kb = peak_kb.max(kb);
         }
         if running.child.try_wait()?.is_some() {
