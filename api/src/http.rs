@@ -220,18 +220,28 @@ fn json_body(response: &Response) -> Vec<u8> {
     })
 }
 
-fn json_response(status: StatusCode, response: &Response) -> axum::response::Response {
-    (
+/// A JSON answer. A 503 (the database could not be reached) says
+/// `Retry-After: 1`, so clients and load balancers can tell "retry shortly"
+/// from a bad request.
+fn json_answer(status: StatusCode, body: impl Into<axum::body::Body>) -> axum::response::Response {
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        json_body(response),
+        body.into(),
     )
-        .into_response()
+        .into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
 }
 
-/// An executed request's answer: 200, or 503 with `Retry-After` when the
-/// database could not be reached (an error coded `SERVICE_UNAVAILABLE`), so
-/// clients and load balancers can tell "retry shortly" from a bad request.
+fn json_response(status: StatusCode, response: &Response) -> axum::response::Response {
+    json_answer(status, json_body(response))
+}
+
 fn error_response(status: StatusCode, error: ServerError) -> axum::response::Response {
     json_response(status, &Response::from_errors(vec![error]))
 }
@@ -248,11 +258,6 @@ async fn caller_of(state: &AppState, headers: &HeaderMap) -> Result<crate::auth:
                 crate::auth::Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let mut response = error_response(status, server_error(refusal.code(), refusal.message()));
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            }
             if status == StatusCode::UNAUTHORIZED {
                 response.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
@@ -355,21 +360,11 @@ struct Answer {
 
 impl Answer {
     fn to_response(&self) -> axum::response::Response {
-        let mut response = (
-            self.status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            self.body.clone(),
-        )
-            .into_response();
+        let mut response = json_answer(self.status, self.body.clone());
         if self.status == StatusCode::METHOD_NOT_ALLOWED {
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }
@@ -443,18 +438,12 @@ async fn respond(
 
 /// A cached (or just cached) answer; `x-newsgraph-cache` says which.
 fn shared_response(body: Bytes, outcome: &'static str) -> axum::response::Response {
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (
-                header::HeaderName::from_static("x-newsgraph-cache"),
-                HeaderValue::from_static(outcome),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    let mut response = json_answer(StatusCode::OK, body);
+    response.headers_mut().insert(
+        header::HeaderName::from_static("x-newsgraph-cache"),
+        HeaderValue::from_static(outcome),
+    );
+    response
 }
 
 async fn graphiql(State(state): State<AppState>) -> Html<String> {
