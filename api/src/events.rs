@@ -11,7 +11,8 @@
 //! and its viewer's visibility in memory.
 //!
 //! The listener holds a connection of its own (not one of the API pool's).
-//! When it loses it (a database restart, a terminated backend) it
+//! When it loses it (a database restart, a terminated backend) it says at
+//! once that it no longer listens (the response cache stops serving), then
 //! reconnects with backoff and listens again; notifications sent while it was
 //! away are lost, as NOTIFY is not durable. A subscriber that falls more than
 //! [`BUFFER`] changes behind skips the oldest (logged).
@@ -172,12 +173,16 @@ async fn listen(events: Arc<Events>, pool: PgPool) {
         .min_connections(0)
         .max_lifetime(None)
         .idle_timeout(None)
+        // a failed attempt comes back soon, to the loop's own backoff
+        .acquire_timeout(Duration::from_secs(2))
         .connect_lazy_with((*pool.connect_options()).clone());
     let mut backoff = Duration::from_millis(100);
     loop {
         match PgListener::connect_with(&own).await {
             Ok(mut listener) => {
                 listener.ignore_pool_close_event(true);
+                // we reconnect ourselves, after saying we no longer listen
+                listener.eager_reconnect(false);
                 match listener.listen(CHANNEL).await {
                     Ok(()) => {
                         tracing::info!(channel = CHANNEL, "listening for article events");
@@ -190,10 +195,12 @@ async fn listen(events: Arc<Events>, pool: PgPool) {
                                     events.advance_generation();
                                     events.dispatch(&pool, notification.payload()).await
                                 }
-                                // reconnected and listening again (eager reconnect)
+                                // The connection is gone. Stop listening at once: a
+                                // reconnect may wait out a whole outage, and until it
+                                // is back nobody may trust answers cached under it.
                                 Ok(None) => {
-                                    events.advance_generation();
-                                    tracing::warn!("article event listener reconnected; events in between were lost")
+                                    tracing::warn!("article event listener lost its connection");
+                                    break;
                                 }
                                 Err(error) => {
                                     tracing::warn!(%error, "article event listener lost its connection");

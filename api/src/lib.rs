@@ -20,6 +20,7 @@ pub mod http;
 pub mod ids;
 pub mod legacy;
 pub mod limits;
+pub mod linger;
 pub mod loaders;
 pub mod metrics;
 pub mod response_cache;
@@ -40,6 +41,12 @@ pub use visibility::Viewer;
 /// index walks: a parallel plan's worker start-up, or JIT compilation of a
 /// plan whose estimate looks large, would cost more than the whole statement.
 pub const DB_SETTINGS: &[(&str, &str)] = &[("max_parallel_workers_per_gather", "0"), ("jit", "off")];
+
+/// How long a request waits for one of the API pool's connections. API
+/// statements take milliseconds, so a longer wait means the database is away
+/// (or hopelessly overloaded); the caller then gets `SERVICE_UNAVAILABLE`
+/// promptly, and can retry, instead of a request that hangs through an outage.
+pub const DB_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1_500);
 
 /// Serves the API on `listener` until `shutdown` completes, then finishes
 /// the requests in flight. Starts the process's article event listener

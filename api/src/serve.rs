@@ -10,7 +10,9 @@
 //! - hyper closes a connection whose request head is not complete within
 //!   `header_read_timeout` (this also closes idle keep-alive connections);
 //! - a socket write that makes no progress for `write_timeout` fails, which
-//!   closes the connection.
+//!   closes the connection;
+//! - a closed connection lingers briefly, so an answer sent before the
+//!   whole request was read (413, 431) reaches the client ([`crate::linger`]).
 //!
 //! HTTP/2 is not offered: hyper has no header-read or idle timeout for it.
 
@@ -27,6 +29,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_io_timeout::TimeoutStream;
 
 use crate::limits::Limits;
+use crate::linger::LingeringStream;
 
 /// Serves `router` on `listener` until `shutdown` completes; then stops
 /// accepting, lets the requests in flight finish and returns when every
@@ -70,7 +73,8 @@ pub async fn serve_connections(
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, %peer, "could not set TCP_NODELAY");
         }
-        let mut stream = TimeoutStream::new(stream);
+        // the connection's slot is released when it has finished lingering
+        let mut stream = TimeoutStream::new(LingeringStream::new(stream, slot));
         stream.set_write_timeout(Some(limits.write_timeout));
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(Box::pin(stream)), TowerToHyperService::new(router.clone()))
@@ -95,7 +99,6 @@ pub async fn serve_connections(
                     }
                 }
             }
-            drop(slot);
             drop(alive);
         });
     }

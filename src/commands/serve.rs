@@ -56,7 +56,13 @@ pub struct Args {
 }
 
 pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
-    let pool = db::connect_with_settings(database_url, args.pool_size, newsgraph_api::DB_SETTINGS).await?;
+    let pool = db::connect_with_settings(
+        database_url,
+        args.pool_size,
+        newsgraph_api::DB_ACQUIRE_TIMEOUT,
+        newsgraph_api::DB_SETTINGS,
+    )
+    .await?;
     serve(pool, args).await?;
     Ok(ExitCode::SUCCESS)
 }

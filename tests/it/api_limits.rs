@@ -297,3 +297,64 @@ async fn batches_oversized_bodies_and_long_query_strings_get_clear_errors() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{body}");
 }
+
+/// Sends `head` and then `body` in full before it reads anything, as many
+/// clients do; returns the answer.
+async fn send_everything_then_read(addr: SocketAddr, head: &[u8], body: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let exchange = async {
+        // the server may stop reading; what it answered is what matters
+        let _ = stream.write_all(head).await;
+        let _ = stream.write_all(body).await;
+        read_until_closed(&mut stream, Duration::from_secs(30)).await
+    };
+    let received = tokio::time::timeout(Duration::from_secs(30), exchange)
+        .await
+        .expect("the exchange ends");
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_sent_before_the_whole_request_was_read_reach_the_client() {
+    // Without a lingering close the server's socket resets while the client
+    // is still sending, and the client loses the answer; a few rounds make
+    // that all but certain to show.
+    let (addr, _db, _stop) = serve_with(Limits::default()).await;
+    // reqwest (hyper's client) sends the whole body before it reads the
+    // answer, and reports a failed send rather than the answer it got
+    let client = reqwest::Client::new();
+    let body = vec![b' '; 16 << 20];
+    for round in 0..5 {
+        let response = client
+            .post(format!("http://{addr}/graphql"))
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: the 16 MB POST lost its answer: {e:?}"));
+        assert_eq!(response.status(), 413, "round {round}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+    }
+    let body = vec![b' '; 6 << 20];
+    for round in 0..3 {
+        let head = format!(
+            "POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        let answer = send_everything_then_read(addr, head.as_bytes(), &body).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 413") && answer.contains("PAYLOAD_TOO_LARGE"),
+            "round {round}: a 6 MB body gets its 413, not a reset: {:?}",
+            &answer[..answer.len().min(300)]
+        );
+
+        let line = format!("GET /graphql?query={} HTTP/1.1\r\nhost: x\r\n\r\n", "x".repeat(1 << 20));
+        let answer = send_everything_then_read(addr, line.as_bytes(), b"").await;
+        assert!(
+            answer.starts_with("HTTP/1.1 431") || answer.starts_with("HTTP/1.1 414"),
+            "round {round}: a 1 MB request line gets an answer, not a reset: {:?}",
+            &answer[..answer.len().min(300)]
+        );
+    }
+}

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use newsgraph_api::{ApiConfig, AppState};
 use newsgraph_drills::pg_cluster::{self, PrivateCluster};
 use newsgraph_shared::db;
 use newsgraph_shared::jobs::enqueue_recompute;
@@ -66,22 +67,81 @@ async fn post(client: &reqwest::Client, url: &str) -> (u16, Option<String>, Valu
     (status, retry_after, response.json().await.unwrap())
 }
 
+/// The api on port 0 with its own pool settings (`newsgraph serve`'s).
+async fn serve_api(options: &PgConnectOptions, config: ApiConfig) -> (AppState, String) {
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(newsgraph_api::DB_ACQUIRE_TIMEOUT)
+        .connect_with(options.clone().options(newsgraph_api::DB_SETTINGS.iter().copied()))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(pool, config);
+    tokio::spawn(newsgraph_api::serve(listener, state.clone(), std::future::pending()));
+    (state, base)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_answers_are_not_served_once_the_database_is_gone() {
+    let Some((cluster, options)) = cluster_with_database("api cache across a restart").await else {
+        return;
+    };
+    let config = ApiConfig {
+        response_cache_ttl: Duration::from_secs(600),
+        ..ApiConfig::default()
+    };
+    let (state, base) = serve_api(&options, config).await;
+    assert!(state.events().wait_listening(Duration::from_secs(30)).await);
+    let client = reqwest::Client::new();
+    let graphql = format!("{base}/graphql");
+    let cache = async || {
+        let response = client
+            .post(&graphql)
+            .json(&json!({"query": "{ topic(slug: \"climate\") { name } }"}))
+            .send()
+            .await
+            .unwrap();
+        let header = response
+            .headers()
+            .get("x-newsgraph-cache")
+            .map(|v| v.to_str().unwrap().to_string());
+        (response.status().as_u16(), header)
+    };
+    assert_eq!(cache().await, (200, Some("miss".into())));
+    assert_eq!(cache().await, (200, Some("hit".into())), "the answer is cached");
+
+    stop(&cluster);
+    // The listener sees its connection close when the server stops; it must
+    // say so at once, not after a reconnect attempt has waited out the outage.
+    eventually(
+        "the event listener stops listening",
+        Duration::from_secs(5),
+        async || !state.events().is_listening(),
+    )
+    .await;
+    let (status, _, body) = post(&client, &graphql).await;
+    assert_eq!(status, 503, "no cached answer while the database is away: {body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE", "{body}");
+
+    start(&cluster);
+    assert!(
+        state.events().wait_listening(Duration::from_secs(30)).await,
+        "the listener listens again"
+    );
+    assert_eq!(
+        cache().await,
+        (200, Some("miss".into())),
+        "a new generation after the return"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_the_database_is_down_the_api_answers_service_unavailable_then_serves_again() {
     let Some((cluster, options)) = cluster_with_database("api database restart").await else {
         return;
     };
-    // the api's own pool settings, with a short acquire timeout to keep the test fast
-    let pool = PgPoolOptions::new()
-        .max_connections(4)
-        .acquire_timeout(Duration::from_secs(1))
-        .connect_with(options.options(newsgraph_api::DB_SETTINGS.iter().copied()))
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = newsgraph_api::AppState::new(pool, newsgraph_api::ApiConfig::default());
-    tokio::spawn(newsgraph_api::serve(listener, state, std::future::pending()));
+    let (_, base) = serve_api(&options, ApiConfig::default()).await;
     let client = reqwest::Client::new();
     let graphql = format!("{base}/graphql");
     let readyz = format!("{base}/readyz");

@@ -50,15 +50,21 @@ fn describe(options: &PgConnectOptions) -> String {
 /// Opens a pool. Fails at once when the server refuses or the database is
 /// missing, with a message that says where we tried.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
-    connect_with_settings(url, max_connections, &[]).await
+    connect_with_settings(url, max_connections, DEFAULT_ACQUIRE_TIMEOUT, &[]).await
 }
 
-/// Like [`connect`], with PostgreSQL settings for every connection of the
-/// pool (`SET name = value` at connection start), e.g. the API's
-/// `max_parallel_workers_per_gather = 0`.
+/// How long a caller of [`connect`]'s pool waits for a connection before
+/// `PoolTimedOut`: long enough to ride out a busy pool, short enough that a
+/// command fails visibly when the database is gone.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Like [`connect`], with its own acquire timeout and PostgreSQL settings
+/// for every connection of the pool (`SET name = value` at connection
+/// start), e.g. the API's `max_parallel_workers_per_gather = 0`.
 pub async fn connect_with_settings(
     url: &str,
     max_connections: u32,
+    acquire_timeout: Duration,
     settings: &[(&str, &str)],
 ) -> Result<PgPool, DbError> {
     let mut options = options(url)?;
@@ -74,7 +80,7 @@ pub async fn connect_with_settings(
     probe.close().await?;
     PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(acquire_timeout)
         .after_connect(|_conn, _meta| {
             Box::pin(async {
                 nodelay::set_on_own_tcp_sockets();
