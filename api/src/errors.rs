@@ -144,7 +144,6 @@ pub fn normalize(errors: &mut [ServerError]) {
         }
         let message = error.message.as_str();
         let code = if message.starts_with("Query is too complex")
-            || message.starts_with("Query is nested too deep")
             || message.starts_with("The recursion depth of the query")
         {
             QUERY_TOO_COMPLEX

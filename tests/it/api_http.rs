@@ -150,3 +150,23 @@ async fn metrics_count_requests_by_operation_errors_by_code_and_pool_usage() {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiqls_introspection_query_is_answered() {
+    // GraphiQL 4 (graphql-js 16) nests `ofType` nine levels deep; the depth
+    // limit must not refuse it, or the playground has no docs or completion.
+    let app = TestApp::new().await;
+    let query = include_str!("../../api/tests/introspection.graphql");
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&serde_json::json!({"query": query, "operationName": "IntrospectionQuery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+    let types = body["data"]["__schema"]["types"].as_array().expect("types");
+    assert!(types.iter().any(|t| t["name"] == "Article"), "{body}");
+}

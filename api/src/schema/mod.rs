@@ -27,8 +27,6 @@ use provider::{Provider, ProviderQuery};
 use subscription::Subscription;
 use topic::{Topic, TopicQuery};
 
-/// Deepest selection nesting a query may have.
-pub const MAX_DEPTH: usize = 12;
 /// Highest query complexity (fields, times page sizes of connections).
 pub const MAX_COMPLEXITY: usize = 10_000;
 
@@ -77,7 +75,7 @@ pub type ApiSchema = Schema<Query, Mutation, Subscription>;
 /// The schema with its limits.
 pub fn build() -> ApiSchema {
     Schema::build(Query::default(), Mutation::default(), Subscription)
-        .limit_depth(MAX_DEPTH)
+        // depth: see query_limits (introspection's `ofType` is not counted)
         .limit_complexity(MAX_COMPLEXITY)
         .extension(crate::frontend::persisted_queries(
             crate::frontend::DEFAULT_APQ_CAPACITY,

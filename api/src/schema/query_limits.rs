@@ -1,6 +1,7 @@
 //! Limits on the shape of a query document, checked before async-graphql
 //! validates it: how many selections it has once every fragment spread is
-//! expanded, and how many aliases.
+//! expanded, how many aliases, how deep its fields nest, and how often
+//! introspection lists a type's members within members.
 //!
 //! async-graphql's own checks (recursion depth, validation rules,
 //! complexity and depth) expand fragment spreads inline without remembering
@@ -11,6 +12,18 @@
 //! such documents before anything else looks at them. Aliases are counted
 //! because each alias of a field resolves it again: a thousand aliases of a
 //! cheap-looking field are a thousand SQL statements.
+//!
+//! Depth does not count introspection's `ofType`: a type reference nests
+//! only as deep as its list and non-null wrappers, then answers null, so
+//! those levels cost nothing — and GraphiQL's own introspection query
+//! (graphql-js 16) nests `ofType` nine levels deep, past any depth limit
+//! that still means something for data. What can cost is a type's members
+//! listed within members (`fields { type { fields { type { fields ...`):
+//! each level multiplies the answer by the schema's width, so at most one
+//! of `fields`, `inputFields`, `interfaces`, `possibleTypes` and
+//! `enumValues` may appear along any path (as in graphql-java's "good faith
+//! introspection"); the standard introspection query needs no more. Our
+//! own schema has no fields by those names.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,26 +40,39 @@ use crate::errors::{PARSE_FAILED, QUERY_TOO_COMPLEX, VALIDATION_FAILED, server_e
 pub const MAX_SELECTIONS: usize = 2_000;
 /// Most aliased fields an operation or fragment may have, spreads expanded.
 pub const MAX_ALIASES: usize = 50;
+/// Deepest nesting of fields (introspection's `ofType` not counted).
+pub const MAX_DEPTH: usize = 12;
+/// Introspection fields that list a type's members; at most one of them
+/// along any path.
+const MEMBER_LISTS: [&str; 5] = ["fields", "inputFields", "interfaces", "possibleTypes", "enumValues"];
 
 /// The size of a selection set with its fragment spreads expanded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Size {
     pub selections: usize,
     pub aliases: usize,
+    /// Deepest field nesting below (and including) this set.
+    pub depth: usize,
+    /// Most [`MEMBER_LISTS`] fields along one path.
+    pub member_lists: usize,
 }
 
 impl Size {
+    /// The size of two sibling selections together.
     fn add(self, other: Size) -> Size {
         Size {
             selections: self.selections.saturating_add(other.selections),
             aliases: self.aliases.saturating_add(other.aliases),
+            depth: self.depth.max(other.depth),
+            member_lists: self.member_lists.max(other.member_lists),
         }
     }
 }
 
 /// Refuses a document one of whose operations or fragments is over
-/// [`MAX_SELECTIONS`] or [`MAX_ALIASES`] (`QUERY_TOO_COMPLEX`), or whose
-/// fragments spread each other in a cycle (`GRAPHQL_VALIDATION_FAILED`).
+/// [`MAX_SELECTIONS`], [`MAX_ALIASES`] or [`MAX_DEPTH`], or nests
+/// introspection member lists (`QUERY_TOO_COMPLEX`), or whose fragments
+/// spread each other in a cycle (`GRAPHQL_VALIDATION_FAILED`).
 pub fn check(doc: &ExecutableDocument) -> Result<(), ServerError> {
     let mut sizes = Sizes {
         doc,
@@ -86,6 +112,26 @@ fn within_limits(size: Size, what: &str) -> Result<(), ServerError> {
             format!(
                 "{what} uses {} aliases; at most {MAX_ALIASES} are allowed",
                 shown(size.aliases)
+            ),
+        ));
+    }
+    if size.depth > MAX_DEPTH {
+        return Err(server_error(
+            QUERY_TOO_COMPLEX,
+            format!(
+                "{what} nests fields {} levels deep; at most {MAX_DEPTH} are allowed",
+                shown(size.depth)
+            ),
+        ));
+    }
+    if size.member_lists > 1 {
+        return Err(server_error(
+            QUERY_TOO_COMPLEX,
+            format!(
+                "{what} lists introspection members within members ({} levels of {}); \
+                 at most one level is allowed",
+                shown(size.member_lists),
+                MEMBER_LISTS.join(", ")
             ),
         ));
     }
@@ -135,15 +181,20 @@ impl<'a> Sizes<'a> {
         for selection in &set.node.items {
             let own = Size {
                 selections: 1,
-                aliases: 0,
+                ..Size::default()
             };
             let size = match &selection.node {
                 Selection::Field(field) => {
-                    let alias = Size {
-                        selections: 0,
-                        aliases: usize::from(field.node.alias.is_some()),
-                    };
-                    own.add(alias).add(self.selection_set(&field.node.selection_set)?)
+                    let name = field.node.name.node.as_str();
+                    let inner = self.selection_set(&field.node.selection_set)?;
+                    Size {
+                        selections: inner.selections.saturating_add(1),
+                        aliases: inner.aliases.saturating_add(usize::from(field.node.alias.is_some())),
+                        depth: inner.depth.saturating_add(usize::from(name != "ofType")),
+                        member_lists: inner
+                            .member_lists
+                            .saturating_add(usize::from(MEMBER_LISTS.contains(&name))),
+                    }
                 }
                 Selection::FragmentSpread(spread) => own.add(self.fragment(spread.node.fragment_name.node.as_str())?),
                 Selection::InlineFragment(inline) => own.add(self.selection_set(&inline.node.selection_set)?),
@@ -214,6 +265,42 @@ mod tests {
     }
 
     #[test]
+    fn depth_counts_fields_through_fragments_but_not_of_type() {
+        let related = |levels: usize| {
+            let mut inner = String::from("title");
+            for _ in 0..levels {
+                inner = format!("related {{ {inner} }}");
+            }
+            format!("{{ article(slug: \"x\") {{ ...A }} }} fragment A on Article {{ {inner} }}")
+        };
+        // article + 10 related + title = 12 levels
+        assert_eq!(code_and_message(&related(10)), None);
+        let (code, message) = code_and_message(&related(11)).unwrap();
+        assert_eq!(code, "QUERY_TOO_COMPLEX");
+        assert_eq!(
+            message,
+            "the operation nests fields 13 levels deep; at most 12 are allowed"
+        );
+        let of_types = format!(
+            "{{ __type(name: \"Article\") {{ {}kind{} }} }}",
+            "ofType { ".repeat(30),
+            " }".repeat(30)
+        );
+        assert_eq!(code_and_message(&of_types), None);
+    }
+
+    #[test]
+    fn nested_member_lists_in_introspection_are_too_complex() {
+        let query = "{ __type(name: \"Article\") { fields { type { fields { name } } } } }";
+        let (code, message) = code_and_message(query).unwrap();
+        assert_eq!(code, "QUERY_TOO_COMPLEX");
+        assert!(message.contains("2 levels of fields, inputFields"), "{message}");
+        let through_fragment =
+            "{ __schema { types { ...T } } } fragment T on __Type { possibleTypes { interfaces { name } } }";
+        assert_eq!(code_and_message(through_fragment).unwrap().0, "QUERY_TOO_COMPLEX");
+    }
+
+    #[test]
     fn an_alias_bomb_is_too_complex() {
         let fields: Vec<String> = (0..1000).map(|i| format!("a{i}: topics {{ slug }}")).collect();
         let (code, message) = code_and_message(&format!("{{ {} }}", fields.join(" "))).unwrap();
@@ -274,29 +361,7 @@ mod tests {
         assert_eq!(code_and_message(&query).unwrap().0, "QUERY_TOO_COMPLEX");
     }
 
-    /// GraphiQL's introspection query (graphql-js `getIntrospectionQuery`).
-    const INTROSPECTION: &str = r#"
-    query IntrospectionQuery {
-      __schema {
-        queryType { name } mutationType { name } subscriptionType { name }
-        types { ...FullType }
-        directives { name description locations args { ...InputValue } }
-      }
-    }
-    fragment FullType on __Type {
-      kind name description
-      fields(includeDeprecated: true) {
-        name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
-      }
-      inputFields { ...InputValue }
-      interfaces { ...TypeRef }
-      enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-      possibleTypes { ...TypeRef }
-    }
-    fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-    fragment TypeRef on __Type {
-      kind name
-      ofType { kind name ofType { kind name ofType { kind name ofType { kind name
-        ofType { kind name ofType { kind name ofType { kind name } } } } } } }
-    }"#;
+    /// GraphiQL 4's introspection query: graphql-js 16's
+    /// `getIntrospectionQuery` with every option GraphiQL turns on.
+    const INTROSPECTION: &str = include_str!("../../tests/introspection.graphql");
 }

@@ -24,42 +24,87 @@ struct Expect {
     code: Option<&'static str>,
 }
 
+/// How an abuse is sent.
+enum Sender {
+    /// Through reqwest.
+    Http(Box<dyn Fn(&Client, &str) -> RequestBuilder + Send + Sync>),
+    /// These bytes over a TCP connection of its own, for requests reqwest
+    /// will not make (its URIs end at 64 KiB); the request closes the
+    /// connection after the answer.
+    Raw(&'static [u8]),
+}
+
 struct Abuse {
     name: &'static str,
-    send: Box<dyn Fn(&Client, &str) -> RequestBuilder + Send + Sync>,
+    send: Sender,
     expect: Expect,
 }
 
-fn post_json(body: Value) -> Box<dyn Fn(&Client, &str) -> RequestBuilder + Send + Sync> {
+fn post_json(body: Value) -> Sender {
     let bytes = bytes_of(serde_json::to_vec(&body).expect("json"));
-    Box::new(move |client, base| {
+    Sender::Http(Box::new(move |client, base| {
         client
             .post(format!("{base}/graphql"))
             .header("content-type", "application/json")
             .body(bytes)
-    })
+    }))
 }
 
-fn post_raw(
-    content_type: Option<&'static str>,
-    body: Vec<u8>,
-) -> Box<dyn Fn(&Client, &str) -> RequestBuilder + Send + Sync> {
+fn post_raw(content_type: Option<&'static str>, body: Vec<u8>) -> Sender {
     let bytes = bytes_of(body);
-    Box::new(move |client, base| {
+    Sender::Http(Box::new(move |client, base| {
         let request = client.post(format!("{base}/graphql")).body(bytes);
         match content_type {
             Some(ct) => request.header("content-type", ct),
             None => request,
         }
-    })
+    }))
 }
 
-fn get_query(query: String) -> Box<dyn Fn(&Client, &str) -> RequestBuilder + Send + Sync> {
-    Box::new(move |client, base| {
+fn get_query(query: String) -> Sender {
+    Sender::Http(Box::new(move |client, base| {
         let url = reqwest::Url::parse_with_params(&format!("{base}/graphql"), &[("query", query.as_str())])
             .expect("a valid URL");
         client.get(url)
-    })
+    }))
+}
+
+/// A GET of `/graphql?query=...` too long for reqwest, as raw bytes.
+fn get_query_raw(query: &str) -> Sender {
+    let url = reqwest::Url::parse_with_params("http://drill/graphql", &[("query", query)]).expect("a valid URL");
+    let target = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+    let request = format!("GET {target} HTTP/1.1\r\nhost: drill\r\nconnection: close\r\n\r\n");
+    Sender::Raw(bytes_of(request.into_bytes()))
+}
+
+/// Sends `request` on a connection of its own and reads until the server
+/// closes it; returns the status and the body (after the head).
+async fn exchange_raw(base: &str, request: &[u8]) -> Result<(u16, Vec<u8>), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let (mut reader, mut writer) = stream.split();
+    // the server may answer before it has read everything: keep both going
+    let send = async {
+        let _ = writer.write_all(request).await;
+    };
+    let mut received = Vec::new();
+    let receive = reader.read_to_end(&mut received);
+    let (_, read) = tokio::join!(send, receive);
+    read.map_err(|e| format!("reading the answer: {e} (after {} bytes)", received.len()))?;
+    let text = String::from_utf8_lossy(&received);
+    let status = text
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("no HTTP status line in {:?}", &text[..text.len().min(100)]))?;
+    let body = match text.find("\r\n\r\n") {
+        Some(end) => received[end + 4..].to_vec(),
+        None => Vec::new(),
+    };
+    Ok((status, body))
 }
 
 /// A payload sent over and over for the whole drill: leaked once, so each
@@ -102,7 +147,7 @@ fn abuses(topic: &str) -> Vec<Abuse> {
     invalid_utf8.extend_from_slice(br#"\") { name } }"}"#);
     let parser_nesting = format!("{}{}", "{ topics ".repeat(5_000), "}".repeat(5_000));
     let duplicates = format!("{{ {} }}", "topics { slug } ".repeat(1_500));
-    let introspection = include_str!("../../introspection.graphql").to_string();
+    let introspection = include_str!("../../../api/tests/introspection.graphql").to_string();
 
     vec![
         Abuse {
@@ -154,12 +199,18 @@ fn abuses(topic: &str) -> Vec<Abuse> {
         },
         Abuse {
             name: "100 KB query string (GET)",
-            send: get_query(format!("{{ topics {{ slug }} }} #{}", "x".repeat(100 << 10))),
-            expect: ok(414, "BAD_REQUEST"),
+            send: get_query_raw(&format!("{{ topics {{ slug }} }} #{}", "x".repeat(100 << 10))),
+            // over the http crate's 64 KiB URI limit: hyper refuses it before
+            // routing. (Under it, a query over the body limit, 64 KiB by
+            // default, gets a JSON 414 BAD_REQUEST: tests/it/api_limits.rs.)
+            expect: Expect {
+                status: 414,
+                code: None,
+            },
         },
         Abuse {
             name: "1 MB query string (GET)",
-            send: get_query(format!("{{ topics {{ slug }} }} #{}", "x".repeat(1 << 20))),
+            send: get_query_raw(&format!("{{ topics {{ slug }} }} #{}", "x".repeat(1 << 20))),
             // over hyper's 400 KB head buffer: refused before routing
             expect: Expect {
                 status: 431,
@@ -231,15 +282,23 @@ fn abuses(topic: &str) -> Vec<Abuse> {
 /// answer.
 async fn attempt(client: &Client, base: &str, abuse: &Abuse) -> Result<Duration, String> {
     let sent = Instant::now();
-    let response = (abuse.send)(client, base)
-        .send()
-        .await
-        .map_err(|e| format!("{}: request failed: {e}", abuse.name))?;
-    let status = response.status().as_u16();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| format!("{}: reading the answer failed: {e}", abuse.name))?;
+    let (status, body) = match &abuse.send {
+        Sender::Http(request) => {
+            let response = request(client, base)
+                .send()
+                .await
+                .map_err(|e| format!("{}: request failed: {e}", abuse.name))?;
+            let status = response.status().as_u16();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| format!("{}: reading the answer failed: {e}", abuse.name))?;
+            (status, body.to_vec())
+        }
+        Sender::Raw(request) => exchange_raw(base, request)
+            .await
+            .map_err(|e| format!("{}: {e}", abuse.name))?,
+    };
     let took = sent.elapsed();
     if status != abuse.expect.status {
         return Err(format!(
