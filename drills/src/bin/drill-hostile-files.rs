@@ -397,7 +397,7 @@ fn article_cases() -> Vec<Case> {
         text("long-web-url")
             .replace(&variant_url("long-web-url"), &long_url)
             .into_bytes(),
-        rejected("webUrl", "longer than"),
+        rejected("webUrl", "over the 2048-byte limit"),
     );
     add(
         "long-topic",

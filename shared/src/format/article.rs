@@ -43,7 +43,7 @@ pub(super) fn parse_yaml(yaml: &str) -> Result<Value, ParseError> {
 
 /// YAML text to a value; errors name `what` (`front matter`, `file`).
 pub(super) fn parse_yaml_as(yaml: &str, what: &str) -> Result<Value, ParseError> {
-    serde_yaml_ng::from_str(yaml).map_err(|e| ParseError::new(what, format!("invalid YAML: {e}")))
+    super::yaml::from_str(yaml, what)
 }
 
 fn url_error(fields: &Fields, key: &str, raw: &str, err: UrlError) -> ParseError {

@@ -43,7 +43,7 @@ fn keys_of(urls: &Urls, keys: &mut Vec<ArticleKey>) -> Result<(), ParseError> {
 pub fn article_file_keys(bytes: &[u8]) -> Result<Vec<ArticleKey>, ParseError> {
     let text = decode_text(bytes)?;
     let yaml = markdown::front_matter(&text)?;
-    let urls: Urls = serde_yaml_ng::from_str(yaml).map_err(|e| ParseError::new("front matter", e.to_string()))?;
+    let urls: Urls = super::yaml::from_str(yaml, "front matter")?;
     let mut keys = Vec::new();
     keys_of(&urls, &mut keys)?;
     Ok(keys)

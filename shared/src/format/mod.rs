@@ -12,6 +12,7 @@ mod fields;
 mod json_page;
 mod keys;
 mod markdown;
+mod yaml;
 
 pub use article::{parse_article_file, parse_article_json};
 pub use definitions::{parse_organization_file, parse_topic_file};
