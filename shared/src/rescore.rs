@@ -67,6 +67,13 @@ cross join lateral (
 /// Writes scores; `published` and `heat` follow the override of the row as
 /// it is when the row is locked. Returns the articles whose publication state
 /// changed.
+///
+/// A recompute never overwrites one that began after it (`scored_at` is the
+/// transaction's start): a long batch that read an article before a change
+/// and then waited for its row lock would otherwise put back scores from
+/// before the change over those of the change's own recompute. Every change
+/// queues a recompute that starts after it commits, so the newest start
+/// always has the newest features.
 const WRITE: &str = "
 with v as (
     select * from unnest($1::bigint[], $2::int[], $3::int[], $4::jsonb[], $5::bool[])
@@ -83,6 +90,7 @@ written as (
     from v
     join article before on before.article_id = v.article_id
     where a.article_id = v.article_id
+      and (a.scored_at is null or a.scored_at <= now())
     returning a.article_id, a.published, before.published as was_published
 )
 select article_id from written where published is distinct from was_published";

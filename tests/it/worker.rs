@@ -321,6 +321,53 @@ async fn an_override_written_during_recomputes_is_never_lost() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_recompute_never_overwrites_a_newer_one() {
+    let db = TestDb::new().await;
+    import_article(
+        &db,
+        "2026-11-20-revised.md",
+        "A story that gets a new title",
+        "https://revised.example/1",
+    )
+    .await;
+    let id: i64 = sqlx::query_scalar("select article_id from article")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let config = ScoringConfig::default();
+    // A long batch begins (its scored_at will be this moment)...
+    let mut older = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
+    sqlx::query("select 1").execute(&mut *older).await.unwrap();
+    // ...the article changes and the change's own recompute runs...
+    sqlx::query("update article set title = 'A story with a new title', updated_at = now() where article_id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let mut newer = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
+    newsgraph_shared::rescore::recompute(&mut newer, &[id], &config, Utc::now())
+        .await
+        .unwrap();
+    newer.commit().await.unwrap();
+    let newest: DateTime<Utc> = sqlx::query_scalar("select scored_at from article")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    // ...then the batch gets to the article.
+    newsgraph_shared::rescore::recompute(&mut older, &[id], &config, Utc::now())
+        .await
+        .unwrap();
+    older.commit().await.unwrap();
+    let (scored_at, updated_at): (DateTime<Utc>, DateTime<Utc>) =
+        sqlx::query_as("select scored_at, updated_at from article")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(scored_at, newest, "the newer recompute's write stays");
+    assert!(scored_at >= updated_at, "scored after the last change");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_job_is_retried_with_growing_delays() {
     let db = TestDb::new().await;
     import_article(
