@@ -6,7 +6,7 @@
 //! the input under fuzz/artifacts/TARGET/.
 //!
 //! usage: drills/run hostile-fuzz [SECONDS] [--rss-limit-mb MB] [--timeout S]
-//! (SECONDS defaults to 600, split over the targets.)
+//! (SECONDS defaults to 1200, split over the targets: 600 for article files.)
 //!
 //! The seed corpus is ours only: fuzz/seeds/TARGET/ (hand-written) plus files
 //! from the demo generator, written fresh on every run.
@@ -33,7 +33,7 @@ struct Options {
 
 fn options() -> Result<Options> {
     let mut options = Options {
-        seconds: 600,
+        seconds: 1_200,
         rss_limit_mb: 512,
         timeout_s: 5,
     };
