@@ -19,6 +19,15 @@ async fn import_article(db: &TestDb, file_name: &str, title: &str, url: &str) {
         .unwrap();
 }
 
+/// Imports one article into an empty database; returns its id.
+async fn import_only_article(db: &TestDb, file_name: &str, title: &str, url: &str) -> i64 {
+    import_article(db, file_name, title, url).await;
+    sqlx::query_scalar("select article_id from article")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
 async fn drain(db: &TestDb) {
     let mut options = WorkerOptions::new(ScoringConfig::default());
     options.drain = true;
@@ -251,17 +260,13 @@ async fn each_periodic_tick_is_claimed_by_exactly_one_process() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_override_written_during_recomputes_is_never_lost() {
     let db = TestDb::new().await;
-    import_article(
+    let id = import_only_article(
         &db,
         "2026-11-20-raced.md",
         "A story everybody keeps changing",
         "https://race.example/1",
     )
     .await;
-    let id: i64 = sqlx::query_scalar("select article_id from article")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
     let config = ScoringConfig::default();
 
     for round in 0..1_000 {
@@ -323,17 +328,13 @@ async fn an_override_written_during_recomputes_is_never_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_recompute_never_overwrites_a_newer_one() {
     let db = TestDb::new().await;
-    import_article(
+    let id = import_only_article(
         &db,
         "2026-11-20-revised.md",
         "A story that gets a new title",
         "https://revised.example/1",
     )
     .await;
-    let id: i64 = sqlx::query_scalar("select article_id from article")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
     let config = ScoringConfig::default();
     // A long batch begins (its scored_at will be this moment)...
     let mut older = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
