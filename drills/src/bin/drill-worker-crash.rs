@@ -118,6 +118,7 @@ async fn run(options: &Options) -> Result<(Vec<String>, String)> {
     let phase = Instant::now();
     let mut worker = spawn_worker(&url, &config_path)?;
     let (mut recoveries, mut orphans_total, mut waves) = (Vec::new(), 0usize, 1);
+    let mut all_orphans: Vec<String> = Vec::new();
     for kill in 1..=options.kills {
         // the queue must be busy when the worker dies: queue another wave if it ran dry
         if job_counts(&pool).await?.runnable == 0 {
@@ -130,9 +131,10 @@ async fn run(options: &Options) -> Result<(Vec<String>, String)> {
         worker.child.wait()?;
         let orphans = locked_jobs(&pool, dead_pid).await?;
         orphans_total += orphans.len();
+        all_orphans.extend(orphans.iter().cloned());
         worker = spawn_worker(&url, &config_path)?;
         let restarted = Instant::now();
-        match wait_for_recovery(&pool, &orphans, worker.pid()).await {
+        match wait_for_recovery(&pool, &orphans, dead_pid, worker.pid()).await {
             Ok(()) => {
                 let took = restarted.elapsed();
                 println!(
@@ -170,6 +172,17 @@ async fn run(options: &Options) -> Result<(Vec<String>, String)> {
         failures.push(format!(
             "{lost} job(s) not done: {} runnable, {} failed for good, of {}",
             jobs.runnable, jobs.failed_for_good, jobs.total
+        ));
+    }
+    let orphans_not_done: i64 =
+        sqlx::query_scalar("select count(*) from apalis.jobs where id = any($1) and status <> 'Done'")
+            .bind(&all_orphans)
+            .fetch_one(&pool)
+            .await?;
+    if orphans_not_done != 0 {
+        failures.push(format!(
+            "{orphans_not_done} of the {} jobs the killed processes held are not done",
+            all_orphans.len()
         ));
     }
     let stale = verify_scores(&pool, &config, rescore_started, &mut failures).await?;
@@ -231,26 +244,31 @@ async fn locked_jobs(pool: &PgPool, pid: u32) -> Result<Vec<String>> {
     )
 }
 
-/// Waits until every job the dead process held has run again to the end,
-/// and the new process `pid` has finished a job of its own.
-async fn wait_for_recovery(pool: &PgPool, orphans: &[String], pid: u32) -> Result<()> {
+/// Waits until no job is held by the dead process `dead` any more (each is
+/// back in the queue, or taken or finished by a live worker) and the new
+/// process `pid` has finished a job of its own. When an orphan then runs
+/// depends on the queue in front of it, not on recovery; that every one
+/// ends `Done` is checked at the end.
+async fn wait_for_recovery(pool: &PgPool, orphans: &[String], dead: u32, pid: u32) -> Result<()> {
     let start = Instant::now();
     loop {
-        let (not_done, progressed): (i64, bool) = sqlx::query_as(
-            "select (select count(*) from apalis.jobs where id = any($1) and status <> 'Done'),
-                    exists (select 1 from apalis.jobs where status = 'Done' and lock_by like $2)",
+        let (held, progressed): (i64, bool) = sqlx::query_as(
+            "select (select count(*) from apalis.jobs
+                     where id = any($1) and status in ('Queued', 'Running') and lock_by like $2),
+                    exists (select 1 from apalis.jobs where status = 'Done' and lock_by like $3)",
         )
         .bind(orphans)
+        .bind(format!("%-{dead}-%"))
         .bind(format!("%-{pid}-%"))
         .fetch_one(pool)
         .await?;
         let idle = job_counts(pool).await?.runnable == 0;
-        if not_done == 0 && (progressed || idle) {
+        if held == 0 && (progressed || idle) {
             return Ok(());
         }
         if start.elapsed() > RECOVERY_LIMIT {
             bail!(
-                "after {RECOVERY_LIMIT:?}, {not_done} of the dead worker's {} job(s) had not run again \
+                "after {RECOVERY_LIMIT:?}, {held} of the dead worker's {} job(s) were still held by it \
                  (new worker progressed: {progressed})",
                 orphans.len()
             );
