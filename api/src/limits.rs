@@ -80,11 +80,18 @@ async fn payload_too_large(State(limit): State<usize>, response: Response) -> Re
     if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
         return response;
     }
-    json_error(
+    let mut response = json_error(
         StatusCode::PAYLOAD_TOO_LARGE,
         PAYLOAD_TOO_LARGE,
         format!("the request body is larger than the limit of {limit} bytes"),
-    )
+    );
+    // The rest of the body is unread, so the connection closes after this
+    // answer (lingering, see crate::linger); saying so keeps a client from
+    // sending its next request on it.
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 fn json_error(status: StatusCode, code: &str, message: String) -> Response {

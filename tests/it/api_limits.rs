@@ -333,8 +333,21 @@ async fn answers_sent_before_the_whole_request_was_read_reach_the_client() {
             .await
             .unwrap_or_else(|e| panic!("round {round}: the 16 MB POST lost its answer: {e:?}"));
         assert_eq!(response.status(), 413, "round {round}");
+        assert_eq!(
+            response.headers().get("connection").map(|v| v.to_str().unwrap()),
+            Some("close"),
+            "the client is told not to send another request on this connection"
+        );
         let answer: Value = response.json().await.unwrap();
         assert_eq!(answer["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+        // the same client's next request goes out on a fresh connection
+        let next = client
+            .post(format!("http://{addr}/graphql"))
+            .json(&json!({"query": "{ topics { slug } }"}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: the request after a 413 failed: {e:?}"));
+        assert_eq!(next.status(), 200, "round {round}");
     }
     let body = vec![b' '; 6 << 20];
     for round in 0..3 {
