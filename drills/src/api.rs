@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection};
 
@@ -18,23 +18,8 @@ use crate::{Running, free_port, fresh_database, newsgraph, rss_kb, server_url, w
 /// anonymous callers see published articles. Returns its URL.
 pub async fn scored_demo_database(name: &str, articles: usize) -> Result<String> {
     let url = fresh_database(&server_url(), name).await?;
-    let status = newsgraph(&url)
-        .args(["dev", "--no-serve"])
-        .env("NEWSGRAPH_DEMO_ARTICLES", articles.to_string())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .context("running newsgraph dev --no-serve")?;
-    if !status.success() {
-        bail!("newsgraph dev --no-serve failed on {url}");
-    }
-    let status = newsgraph(&url)
-        .args(["work", "--drain"])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .context("running newsgraph work --drain")?;
-    if !status.success() {
-        bail!("newsgraph work --drain failed on {url}");
-    }
+    crate::load_demo(&url, articles)?;
+    crate::drain(&url)?;
     Ok(url)
 }
 

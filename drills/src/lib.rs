@@ -72,6 +72,36 @@ pub fn newsgraph(database_url: &str) -> Command {
     command
 }
 
+/// Loads `articles` demo articles into the database at `database_url` with
+/// `newsgraph dev --no-serve` (which also migrates).
+pub fn load_demo(database_url: &str, articles: usize) -> Result<()> {
+    run_newsgraph(
+        newsgraph(database_url)
+            .args(["dev", "--no-serve"])
+            .env("NEWSGRAPH_DEMO_ARTICLES", articles.to_string()),
+        "newsgraph dev --no-serve",
+    )
+}
+
+/// Runs every queued job: `newsgraph work --drain`.
+pub fn drain(database_url: &str) -> Result<()> {
+    run_newsgraph(
+        newsgraph(database_url).args(["work", "--drain"]),
+        "newsgraph work --drain",
+    )
+}
+
+fn run_newsgraph(command: &mut Command, what: &str) -> Result<()> {
+    let status = command
+        .stdout(Stdio::null())
+        .status()
+        .with_context(|| format!("running {what}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
 /// A child process killed (SIGKILL) when dropped, so a failing drill leaves
 /// nothing running.
 pub struct Running {

@@ -110,14 +110,8 @@ struct Traffic {
 async fn exercise(cluster: &PrivateCluster, options: &Options) -> Result<(Vec<String>, String)> {
     let mut failures = Vec::new();
     let url = fresh_database(&cluster.server_url(), DATABASE).await?;
-    let status = newsgraph(&url)
-        .args(["dev", "--no-serve"])
-        .env("NEWSGRAPH_DEMO_ARTICLES", options.articles.to_string())
-        .stdout(std::process::Stdio::null())
-        .status()?;
-    anyhow::ensure!(status.success(), "newsgraph dev failed");
-    let status = newsgraph(&url).args(["work", "--drain"]).status()?;
-    anyhow::ensure!(status.success(), "newsgraph work --drain failed");
+    newsgraph_drills::load_demo(&url, options.articles)?;
+    newsgraph_drills::drain(&url)?;
 
     let pool = PgPoolOptions::new()
         .max_connections(4)

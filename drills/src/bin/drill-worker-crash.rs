@@ -87,12 +87,7 @@ async fn run(options: &Options) -> Result<(Vec<String>, String)> {
 
     // 1. demo data, scored once with the default weights
     let phase = Instant::now();
-    let status = newsgraph(&url)
-        .args(["dev", "--no-serve"])
-        .env("NEWSGRAPH_DEMO_ARTICLES", options.articles.to_string())
-        .stdout(std::process::Stdio::null())
-        .status()?;
-    anyhow::ensure!(status.success(), "newsgraph dev failed");
+    newsgraph_drills::load_demo(&url, options.articles)?;
     let articles: i64 = sqlx::query_scalar("select count(*) from article")
         .fetch_one(&pool)
         .await?;
@@ -101,8 +96,7 @@ async fn run(options: &Options) -> Result<(Vec<String>, String)> {
         phase.elapsed().as_secs_f64()
     );
     let phase = Instant::now();
-    let status = newsgraph(&url).args(["work", "--drain"]).status()?;
-    anyhow::ensure!(status.success(), "the first newsgraph work --drain failed");
+    newsgraph_drills::drain(&url)?;
     println!("{DRILL}: first drain in {:.0} s", phase.elapsed().as_secs_f64());
 
     // 2. editor overrides, set before any kill
