@@ -141,6 +141,25 @@ async fn a_later_file_wins_and_absent_fields_never_erase() {
         2,
         "the row version moved"
     );
+    // the text search follows the new title, and a score write leaves it be
+    sqlx::query("update article set quality = 50, scored_at = now()")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.count("select count(*) from article where search @@ websearch_to_tsquery('english', 'retitled')")
+            .await,
+        1
+    );
+    assert_eq!(
+        db.count(
+            "select count(*) from article
+             where search = setweight(to_tsvector('english', title), 'A') ||
+                            setweight(to_tsvector('english', coalesce(excerpt, '')), 'B')"
+        )
+        .await,
+        1
+    );
 }
 
 #[tokio::test]
