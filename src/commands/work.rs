@@ -17,8 +17,12 @@ pub struct Args {
     drain: bool,
 
     /// Jobs this process runs at once.
-    #[arg(long, env = "NEWSGRAPH_WORKER_CONCURRENCY", default_value_t = 16)]
+    #[arg(long, env = "NEWSGRAPH_WORKER_CONCURRENCY", default_value_t = newsgraph_worker::DEFAULT_CONCURRENCY)]
     concurrency: usize,
+
+    /// Single-article jobs fetched from the queue per poll.
+    #[arg(long, env = "NEWSGRAPH_WORKER_FETCH_SIZE", default_value_t = newsgraph_worker::DEFAULT_FETCH_SIZE)]
+    fetch_size: usize,
 
     /// Scoring weights and thresholds (JSON; see docs/scoring.md). Defaults apply when absent.
     #[arg(long, env = "NEWSGRAPH_SCORING_CONFIG", value_name = "PATH")]
@@ -61,10 +65,12 @@ pub fn load_scoring(path: Option<&PathBuf>) -> anyhow::Result<ScoringConfig> {
 
 pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
     let scoring = load_scoring(args.scoring_config.as_ref())?;
-    let pool = db::connect(database_url, args.concurrency as u32 + 4).await?;
     let mut options = WorkerOptions::new(scoring);
+    let pool = db::connect(database_url, options.pool_size()).await?;
     options.drain = args.drain;
     options.concurrency = args.concurrency;
+    anyhow::ensure!(args.fetch_size > 0, "--fetch-size must be at least 1");
+    options.batch_size = args.fetch_size;
     options.job_timeout = Duration::from_secs(args.job_timeout_secs);
     options.metrics_addr = args.metrics_addr;
     anyhow::ensure!(args.heat_refresh_secs > 0, "--heat-refresh-secs must be at least 1");

@@ -239,6 +239,53 @@ async fn rescore_all_batches_cover_every_article() {
     );
 }
 
+/// Single-article jobs that run at the same time share one recompute
+/// transaction; `scored_at` is the transaction's start, so one value per
+/// shared recompute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_recompute_jobs_share_one_transaction() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let articles = 300;
+    for n in 0..articles {
+        write(
+            dir.path(),
+            &format!("2026-11-2{}-c{n}.md", n % 7),
+            article(
+                &format!("Council story {n} on the bridge"),
+                &format!("https://c.example/{n}"),
+            ),
+        );
+    }
+    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("select article_id from article")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), articles);
+    let mut conn = db.pool.acquire().await.unwrap();
+    enqueue_recompute(&mut conn, &ids).await.unwrap();
+    drop(conn);
+
+    drain(&db).await;
+    assert_eq!(
+        db.count("select count(*) from article where scored_at is null").await,
+        0
+    );
+    assert_eq!(
+        db.count("select count(*) from apalis.jobs where status = 'Done'").await,
+        articles as i64
+    );
+    let transactions = db.count("select count(distinct scored_at) from article").await;
+    assert!(
+        transactions * 4 < articles as i64,
+        "{articles} jobs took {transactions} recompute transactions"
+    );
+}
+
 #[tokio::test]
 async fn each_periodic_tick_is_claimed_by_exactly_one_process() {
     let db = TestDb::new().await;

@@ -1,6 +1,7 @@
 //! newsgraph worker: apalis workers that recompute articles' quality, heat
 //! and publication state from the PostgreSQL queue.
 
+mod coalesce;
 mod drain;
 mod recompute_article;
 mod recompute_batch;
@@ -22,6 +23,15 @@ use newsgraph_shared::scoring::ScoringConfig;
 use sqlx::PgPool;
 use tower::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
 use tower::util::rng::HasherRng;
+
+/// Single-article jobs run at once by default. They are cheap to have in
+/// flight: concurrent ones share one recompute (`coalesce.rs`), so more of
+/// them make larger shared recomputes, not more database connections.
+pub const DEFAULT_CONCURRENCY: usize = 128;
+
+/// Single-article jobs fetched per poll: fewer, larger fetches cost the
+/// queue less per job.
+pub const DEFAULT_FETCH_SIZE: usize = 250;
 
 /// How a `work` process runs.
 #[derive(Debug, Clone)]
@@ -59,8 +69,8 @@ impl WorkerOptions {
     pub fn new(scoring: ScoringConfig) -> Self {
         Self {
             worker_id: default_worker_id(),
-            concurrency: 16,
-            batch_size: 100,
+            concurrency: DEFAULT_CONCURRENCY,
+            batch_size: DEFAULT_FETCH_SIZE,
             heartbeat: Duration::from_secs(2),
             missed_heartbeats: 3,
             poll_interval: Duration::from_secs(1),
@@ -73,6 +83,16 @@ impl WorkerOptions {
             scoring,
             schedule: schedule::ScheduleOptions::default(),
         }
+    }
+}
+
+impl WorkerOptions {
+    /// Database connections a `work` process needs: one for the shared
+    /// single-article recompute, one per batch job, and the queue's own
+    /// (fetch and acknowledge for two queues, heartbeats, the wake-up
+    /// listener, the scheduler, the drain check and the depth gauge).
+    pub fn pool_size(&self) -> u32 {
+        u32::try_from(1 + self.batch_concurrency + 8).unwrap_or(u32::MAX)
     }
 }
 
@@ -148,7 +168,8 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
     let queue_pool = pool.clone();
     let (wakeups, listener) = wakeup::listen(pool.clone(), &[RECOMPUTE_ARTICLE_QUEUE, RECOMPUTE_BATCH_QUEUE]);
     let (article_wakeup, batch_wakeup) = (wakeups[0].clone(), wakeups[1].clone());
-    let (article_pool, article_options, article_context) = (pool.clone(), options.clone(), context.clone());
+    let coalescer = coalesce::Coalescer::start(context.clone());
+    let (article_pool, article_options) = (pool.clone(), options.clone());
     let (batch_pool, batch_options, batch_context) = (pool.clone(), options.clone(), context.clone());
     let monitor = Monitor::new()
         .shutdown_timeout(options.job_timeout)
@@ -159,7 +180,7 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
                 .poll_with_strategy(wake_or_poll(&article_wakeup, article_options.poll_interval));
             WorkerBuilder::new(format!("{}-article-{run}", article_options.worker_id))
                 .backend(backend)
-                .data(article_context.clone())
+                .data(coalescer.clone())
                 .concurrency(article_options.concurrency)
                 .retry(retry_policy(&article_options))
                 .layer(apalis::layers::TimeoutLayer::new(article_options.job_timeout))
