@@ -81,3 +81,36 @@ for cache_secs in 2 0; do
   kill $watcher 2>/dev/null || true
   echo "api peak RSS: $(( $(cat /tmp/newsgraph-bench-rss) / 1024 )) MB"
 done
+
+# The same with writes going on: a `work` process recomputing about 200
+# random articles a second (as ingest and heat refreshes keep it doing), so
+# the api hears a notification after every recompute. Score-only changes
+# leave cached answers to expire; publication changes end their reuse.
+echo "--- serve --response-cache-secs 2, while a worker recomputes ~200 articles/s"
+psql "$DATABASE_URL" -qc "delete from apalis.jobs"
+RUST_LOG=error $bin work >/dev/null 2>&1 &
+worker=$!
+( while kill -0 $worker 2>/dev/null; do
+    echo "insert into apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority)
+          select apalis.generate_ulid(), 'newsgraph.recompute-article',
+                 convert_to(json_build_object('article_id', a.article_id)::text, 'UTF8'), 'Pending', 0, 8, now(), 0
+          from (select (random() * (select max(article_id) from article))::bigint as id
+                from generate_series(1, 20)) r
+          join article a on a.article_id = r.id;
+          select pg_sleep(0.1);"
+  done ) | psql "$DATABASE_URL" -qAt >/dev/null 2>&1 &
+writer=$!
+RUST_LOG=warn $bin serve --bind $addr --response-cache-secs 2 &
+server=$!
+trap 'kill $server $worker $writer 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -sf "http://$addr/readyz" >/dev/null && break; sleep 0.2; done
+echo 0 >/tmp/newsgraph-bench-rss
+watch_rss $server & watcher=$!
+run "topic feed" bench/api/topic_feed.json
+run "article(slug)" /tmp/newsgraph-bench-article.json
+hits=$(curl -s "http://$addr/metrics" | awk '/^newsgraph_api_response_cache_hits_total/ {s += $2} END {print s + 0}')
+kill $server $worker $writer 2>/dev/null || true
+wait $server $worker 2>/dev/null || true
+kill $watcher 2>/dev/null || true
+echo "api peak RSS: $(( $(cat /tmp/newsgraph-bench-rss) / 1024 )) MB; recomputes done meanwhile: $(psql "$DATABASE_URL" -qAtc "select count(*) from apalis.jobs where status = 'Done'"); answers from the cache: $hits"
+

@@ -66,9 +66,13 @@ pub struct Events {
     sender: broadcast::Sender<Arc<ArticleChange>>,
     listening: watch::Sender<bool>,
     started: AtomicBool,
-    /// Advances whenever an article may have changed without this process
-    /// loading it: a notification arrived, or the listener (re)connected and
-    /// may have missed some. Caches of anonymous answers key on it.
+    /// Advances whenever what anonymous callers may see changed: an article
+    /// was published or unpublished (or an editor overrode it), or the
+    /// listener (re)connected and may have missed such a change. Caches of
+    /// anonymous answers key on it. Score-only changes (a recompute that
+    /// moved heat or quality, not publication) do not advance it: they
+    /// arrive continuously while workers run, and would leave nothing to
+    /// reuse; answers show them once they expire.
     generation: AtomicU64,
 }
 
@@ -123,18 +127,29 @@ impl Events {
         Some(tokio::spawn(listen(Arc::clone(self), pool.clone())))
     }
 
-    /// Loads and broadcasts the articles of one notification.
-    async fn dispatch(&self, pool: &PgPool, payload: &str) {
-        if self.sender.receiver_count() == 0 {
-            return;
-        }
+    /// Takes in one notification: a new generation when it changes what
+    /// anonymous callers may see, then its articles to the subscribers.
+    async fn receive(&self, pool: &PgPool, payload: &str) {
         let events: ArticleEvents = match serde_json::from_str(payload) {
             Ok(events) => events,
             Err(error) => {
+                // whatever it was, answers cached before it may be stale
+                self.advance_generation();
                 tracing::warn!(%error, "ignoring an article event that does not parse");
                 return;
             }
         };
+        if !events.publication.is_empty() {
+            self.advance_generation();
+        }
+        self.dispatch(pool, &events).await
+    }
+
+    /// Loads and broadcasts the articles of one notification.
+    async fn dispatch(&self, pool: &PgPool, events: &ArticleEvents) {
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
         let mut ids: Vec<i64> = events.publication.iter().chain(&events.rescored).copied().collect();
         ids.sort_unstable();
         ids.dedup();
@@ -191,10 +206,7 @@ async fn listen(events: Arc<Events>, pool: PgPool) {
                         backoff = Duration::from_millis(100);
                         loop {
                             match listener.try_recv().await {
-                                Ok(Some(notification)) => {
-                                    events.advance_generation();
-                                    events.dispatch(&pool, notification.payload()).await
-                                }
+                                Ok(Some(notification)) => events.receive(&pool, notification.payload()).await,
                                 // The connection is gone. Stop listening at once: a
                                 // reconnect may wait out a whole outage, and until it
                                 // is back nobody may trust answers cached under it.

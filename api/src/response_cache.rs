@@ -7,12 +7,14 @@
 //! and concurrent identical requests share one execution.
 //!
 //! Freshness: entries are keyed by the generation of the process's article
-//! events (`events.rs`). Every article change that commits anywhere — a
-//! worker's recompute, an editor's action — sends a notification; when the
-//! listener hears one it starts a new generation, so answers computed before
-//! the change are never served after the listener heard of it. Changes that
-//! send no notification (a topic definition re-imported, say) show once the
-//! entry expires. While the listener is not listening (database away,
+//! events (`events.rs`). Every change of what anonymous callers may see — an
+//! article published or unpublished, by a worker's recompute or an editor's
+//! action — sends a notification when it commits; when the listener hears
+//! one it starts a new generation, so answers computed before the change are
+//! never served after the listener heard of it. Score-only changes (heat
+//! and quality moving while workers recompute) and changes that send no
+//! notification (a topic definition re-imported, say) show once the entry
+//! expires, within the time to live. While the listener is not listening (database away,
 //! reconnecting) nothing is cached or served from the cache.
 //!
 //! Only answers without errors to queries (never mutations) from callers

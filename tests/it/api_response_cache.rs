@@ -112,6 +112,52 @@ async fn identical_anonymous_queries_are_answered_from_the_cache_until_an_articl
     assert_eq!(after.len(), before.len() - 1);
 }
 
+/// Workers recompute continuously; a score-only change must not end the
+/// reuse of every cached answer, a publication change must.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_publication_changes_end_the_reuse_of_cached_answers() {
+    let app = cached_app().await;
+    let (_, cache, first) = post(&app, FEED, None).await;
+    assert_eq!(cache.as_deref(), Some("miss"));
+    let ocean: i64 = sqlx::query_scalar("select article_id from article where canonical_url = $1")
+        .bind("https://alpha.example/ocean-heat")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let notify = |events: newsgraph_shared::events::ArticleEvents| {
+        let pool = app.db.pool.clone();
+        async move {
+            let mut conn = pool.acquire().await.unwrap();
+            newsgraph_shared::events::notify(&mut conn, &events).await.unwrap();
+        }
+    };
+    let before = app.state.events().generation();
+    // sent in this order, so heard in this order
+    notify(newsgraph_shared::events::ArticleEvents {
+        rescored: vec![ocean],
+        ..Default::default()
+    })
+    .await;
+    notify(newsgraph_shared::events::ArticleEvents {
+        publication: vec![ocean],
+        ..Default::default()
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.state.events().generation() == before {
+        assert!(Instant::now() < deadline, "the notifications were never heard");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        app.state.events().generation(),
+        before + 1,
+        "only the publication change starts a new generation"
+    );
+    let (_, cache, again) = post(&app, FEED, None).await;
+    assert_eq!((cache.as_deref(), again), (Some("miss"), first));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editors_errors_and_mutations_never_go_through_the_cache() {
     let app = cached_app().await;
