@@ -2,6 +2,7 @@
 //! transaction so that a write and its job commit (or roll back) together.
 
 use apalis::prelude::TaskBuilder;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
@@ -20,11 +21,16 @@ pub struct RecomputeArticle {
     pub article_id: i64,
 }
 
-/// Recompute every article whose id lies in `from_id..=to_id`, set-based.
+/// Recompute every article whose id lies in `from_id..=to_id`, set-based;
+/// with `published_since`, only the published articles of that window among
+/// them (a heat refresh: its ranges are cut by window articles, and may span
+/// many ids of older ones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecomputeBatch {
     pub from_id: i64,
     pub to_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_since: Option<DateTime<Utc>>,
 }
 
 /// Reads the transaction's `now()` as the jobs' `run_at` (see below).

@@ -267,15 +267,30 @@ pub async fn id_ranges(
     .await?;
     Ok(ranges
         .into_iter()
-        .map(|(from_id, to_id)| crate::jobs::RecomputeBatch { from_id, to_id })
+        .map(|(from_id, to_id)| crate::jobs::RecomputeBatch {
+            from_id,
+            to_id,
+            published_since: since,
+        })
         .collect())
 }
 
-/// The ids of the articles in a range.
-pub async fn ids_in_range(conn: &mut PgConnection, from_id: i64, to_id: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("select article_id from article where article_id between $1 and $2 order by article_id")
-        .bind(from_id)
-        .bind(to_id)
-        .fetch_all(conn)
-        .await
+/// The ids of the articles of a batch: those in its range, and with
+/// `published_since` only those published since then (as [`id_ranges`]
+/// counted them).
+pub async fn ids_in_batch(
+    conn: &mut PgConnection,
+    batch: &crate::jobs::RecomputeBatch,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select article_id from article
+         where article_id between $1 and $2
+           and ($3::timestamptz is null or (published and published_at >= $3))
+         order by article_id",
+    )
+    .bind(batch.from_id)
+    .bind(batch.to_id)
+    .bind(batch.published_since)
+    .fetch_all(conn)
+    .await
 }

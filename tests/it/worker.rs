@@ -286,6 +286,58 @@ async fn concurrent_recompute_jobs_share_one_transaction() {
     );
 }
 
+/// A heat refresh recomputes the recent window only, even where the window's
+/// articles lie far apart among older ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heat_refresh_recomputes_only_the_recent_window() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    for n in 0..40 {
+        write(
+            dir.path(),
+            &format!("2026-11-2{}-h{n}.md", n % 7),
+            article(
+                &format!("Harbour story {n} on the tides"),
+                &format!("https://h.example/{n}"),
+            ),
+        );
+    }
+    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+    // every tenth article is recent and published; the rest are a month old
+    sqlx::query(
+        "update article set
+             published = article_id % 10 = 0,
+             published_at = case when article_id % 10 = 0 then now() - interval '1 hour'
+                                 else now() - interval '30 days' end,
+             scored_at = null",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+
+    let queued = newsgraph_worker::schedule::refresh_heat(&db.pool, Duration::from_secs(7 * 24 * 3600))
+        .await
+        .unwrap();
+    assert!(queued >= 1);
+    drain(&db).await;
+    let recent = db.count("select count(*) from article where article_id % 10 = 0").await;
+    assert!(recent >= 3, "{recent} recent articles");
+    assert_eq!(
+        db.count("select count(*) from article where scored_at is not null")
+            .await,
+        recent,
+        "only the recent window was recomputed"
+    );
+    assert_eq!(
+        db.count("select count(*) from article where scored_at is not null and article_id % 10 <> 0")
+            .await,
+        0
+    );
+}
+
 #[tokio::test]
 async fn each_periodic_tick_is_claimed_by_exactly_one_process() {
     let db = TestDb::new().await;

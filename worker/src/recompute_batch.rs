@@ -31,7 +31,7 @@ async fn run(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Resu
     let span = tracing::Span::current();
     span.record("from_id", batch.from_id);
     span.record("to_id", batch.to_id);
-    let ids = rescore::ids_in_range(&mut *context.pool.acquire().await?, batch.from_id, batch.to_id).await?;
+    let ids = rescore::ids_in_batch(&mut *context.pool.acquire().await?, &batch).await?;
     let outcome = context.recompute(&ids).await?;
     tracing::debug!(scored = outcome.scored.len(), "batch recomputed");
     Ok(())
