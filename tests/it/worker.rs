@@ -28,6 +28,26 @@ async fn import_only_article(db: &TestDb, file_name: &str, title: &str, url: &st
         .unwrap()
 }
 
+/// Imports `count` articles of ours (titles and URLs numbered under `host`)
+/// and empties the queue of their import jobs.
+async fn import_stories(db: &TestDb, count: usize, host: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    for n in 0..count {
+        write(
+            dir.path(),
+            &format!("2026-11-2{}-s{n}.md", n % 7),
+            article(
+                &format!("Story number {n} about the harbour"),
+                &format!("https://{host}/{n}"),
+            ),
+        );
+    }
+    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
+        .await
+        .unwrap();
+    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+}
+
 async fn drain(db: &TestDb) {
     let mut options = WorkerOptions::new(ScoringConfig::default());
     options.drain = true;
@@ -209,21 +229,7 @@ async fn bad_payloads_and_deleted_articles_do_not_stop_the_worker() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rescore_all_batches_cover_every_article() {
     let db = TestDb::new().await;
-    let dir = tempfile::tempdir().unwrap();
-    for n in 0..25 {
-        write(
-            dir.path(),
-            &format!("2026-11-2{}-s{n}.md", n % 7),
-            article(
-                &format!("Story number {n} about the harbour"),
-                &format!("https://s.example/{n}"),
-            ),
-        );
-    }
-    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
-        .await
-        .unwrap();
-    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+    import_stories(&db, 25, "s.example").await;
 
     let mut conn = db.pool.acquire().await.unwrap();
     let batches = newsgraph_shared::rescore::id_ranges(&mut conn, 10, None).await.unwrap();
@@ -245,22 +251,8 @@ async fn rescore_all_batches_cover_every_article() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_recompute_jobs_share_one_transaction() {
     let db = TestDb::new().await;
-    let dir = tempfile::tempdir().unwrap();
     let articles = 300;
-    for n in 0..articles {
-        write(
-            dir.path(),
-            &format!("2026-11-2{}-c{n}.md", n % 7),
-            article(
-                &format!("Council story {n} on the bridge"),
-                &format!("https://c.example/{n}"),
-            ),
-        );
-    }
-    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
-        .await
-        .unwrap();
-    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+    import_stories(&db, articles, "c.example").await;
     let ids: Vec<i64> = sqlx::query_scalar("select article_id from article")
         .fetch_all(&db.pool)
         .await
@@ -291,20 +283,7 @@ async fn concurrent_recompute_jobs_share_one_transaction() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_heat_refresh_recomputes_only_the_recent_window() {
     let db = TestDb::new().await;
-    let dir = tempfile::tempdir().unwrap();
-    for n in 0..40 {
-        write(
-            dir.path(),
-            &format!("2026-11-2{}-h{n}.md", n % 7),
-            article(
-                &format!("Harbour story {n} on the tides"),
-                &format!("https://h.example/{n}"),
-            ),
-        );
-    }
-    import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
-        .await
-        .unwrap();
+    import_stories(&db, 40, "h.example").await;
     // every tenth article is recent and published; the rest are a month old
     sqlx::query(
         "update article set
@@ -316,7 +295,6 @@ async fn a_heat_refresh_recomputes_only_the_recent_window() {
     .execute(&db.pool)
     .await
     .unwrap();
-    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
 
     let queued = newsgraph_worker::schedule::refresh_heat(&db.pool, Duration::from_secs(7 * 24 * 3600))
         .await
