@@ -27,16 +27,24 @@ async fn articles_with_jobs(db: &TestDb, n: i64) {
     tx.commit().await.unwrap();
 }
 
-fn work(db: &TestDb, drain: bool) -> Child {
+/// `newsgraph work` on the test database, quiet.
+fn work_command(db: &TestDb) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_newsgraph"));
     command
         .arg("work")
         .env("DATABASE_URL", &db.url)
-        .env("RUST_LOG", "error");
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+fn work(db: &TestDb, drain: bool) -> Child {
+    let mut command = work_command(db);
     if drain {
         command.arg("--drain");
     }
-    command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+    command.spawn().unwrap()
 }
 
 async fn wait_exit(child: &mut Child, limit: Duration) -> i32 {
@@ -268,13 +276,8 @@ async fn a_busy_worker_keeps_reading_its_queue_notifications() {
         .unwrap();
     // 16 job slots for 20 jobs: every slot gets a job, and those jobs'
     // shared recompute waits on the locks
-    let mut worker = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
-        .arg("work")
-        .env("DATABASE_URL", &db.url)
-        .env("RUST_LOG", "error")
+    let mut worker = work_command(&db)
         .env("NEWSGRAPH_WORKER_CONCURRENCY", "16")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let started = Instant::now();

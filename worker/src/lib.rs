@@ -84,9 +84,7 @@ impl WorkerOptions {
             schedule: schedule::ScheduleOptions::default(),
         }
     }
-}
 
-impl WorkerOptions {
     /// Database connections a `work` process needs: one for the shared
     /// single-article recompute, one per batch job, and the queue's own
     /// (fetch and acknowledge for two queues, heartbeats, the wake-up
