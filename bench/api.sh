@@ -61,14 +61,13 @@ print(round(s["requestsPerSec"]), round(p["p99"]*1000,1), codes.get("200",0)==su
   echo "$1 median: $(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p) requests/s, p99 $(printf '%s\n' "${p99s[@]}" | sort -n | sed -n 2p) ms"
 }
 
-# Each query is measured twice: as served by default (anonymous answers
-# reused for 2 s, see "Response cache" in the README), and with the response
-# cache off, which is what every query costs when its answer is not reused.
-for cache_secs in 2 0; do
-  echo "--- serve --response-cache-secs $cache_secs"
-  RUST_LOG=warn $bin serve --bind $addr --response-cache-secs $cache_secs &
+# Starts `serve` with the given response cache time, checks that both
+# queries answer with data, measures them, stops it; prints the server's
+# peak RSS and how many answers came from its response cache.
+measure_queries() { # cache-secs
+  RUST_LOG=warn $bin serve --bind $addr --response-cache-secs "$1" &
   server=$!
-  trap 'kill $server 2>/dev/null || true' EXIT
+  trap 'kill $server ${worker:-} ${writer:-} 2>/dev/null || true' EXIT
   for _ in $(seq 1 50); do curl -sf "http://$addr/readyz" >/dev/null && break; sleep 0.2; done
   echo 0 >/tmp/newsgraph-bench-rss
   watch_rss $server & watcher=$!
@@ -77,9 +76,18 @@ for cache_secs in 2 0; do
   curl -sf -H 'content-type: application/json' -d @/tmp/newsgraph-bench-article.json "http://$addr/graphql" | grep -q '"related":\[{'
   run "topic feed" bench/api/topic_feed.json
   run "article(slug)" /tmp/newsgraph-bench-article.json
+  hits=$(curl -s "http://$addr/metrics" | awk '/^newsgraph_api_response_cache_hits_total/ {s += $2} END {print s + 0}')
   kill $server; wait $server 2>/dev/null || true
   kill $watcher 2>/dev/null || true
-  echo "api peak RSS: $(( $(cat /tmp/newsgraph-bench-rss) / 1024 )) MB"
+  echo "api peak RSS: $(( $(cat /tmp/newsgraph-bench-rss) / 1024 )) MB; answers from the cache: $hits"
+}
+
+# Each query is measured twice: as served by default (anonymous answers
+# reused for 2 s, see "Response cache" in the README), and with the response
+# cache off, which is what every query costs when its answer is not reused.
+for cache_secs in 2 0; do
+  echo "--- serve --response-cache-secs $cache_secs"
+  measure_queries $cache_secs
 done
 
 # The same with writes going on: a `work` process recomputing about 200
@@ -100,17 +108,7 @@ worker=$!
           select pg_sleep(0.1);"
   done ) | psql "$DATABASE_URL" -qAt >/dev/null 2>&1 &
 writer=$!
-RUST_LOG=warn $bin serve --bind $addr --response-cache-secs 2 &
-server=$!
-trap 'kill $server $worker $writer 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -sf "http://$addr/readyz" >/dev/null && break; sleep 0.2; done
-echo 0 >/tmp/newsgraph-bench-rss
-watch_rss $server & watcher=$!
-run "topic feed" bench/api/topic_feed.json
-run "article(slug)" /tmp/newsgraph-bench-article.json
-hits=$(curl -s "http://$addr/metrics" | awk '/^newsgraph_api_response_cache_hits_total/ {s += $2} END {print s + 0}')
-kill $server $worker $writer 2>/dev/null || true
-wait $server $worker 2>/dev/null || true
-kill $watcher 2>/dev/null || true
-echo "api peak RSS: $(( $(cat /tmp/newsgraph-bench-rss) / 1024 )) MB; recomputes done meanwhile: $(psql "$DATABASE_URL" -qAtc "select count(*) from apalis.jobs where status = 'Done'"); answers from the cache: $hits"
-
+measure_queries 2
+kill $worker $writer 2>/dev/null || true
+wait $worker 2>/dev/null || true
+echo "recomputes done meanwhile: $(psql "$DATABASE_URL" -qAtc "select count(*) from apalis.jobs where status = 'Done'")"
