@@ -27,7 +27,7 @@ pub async fn scored_demo_database(name: &str, articles: usize) -> Result<String>
 pub async fn busiest_topic(database_url: &str) -> Result<String> {
     let mut db = PgConnection::connect(database_url).await?;
     let slug: Option<String> = sqlx::query_scalar(
-        "select t.slug from topic t join article_topic at using (topic_id) join article a using (article_id)
+        "select t.slug from topic t join article_topic at using (topic_id) join article_with_state a using (article_id)
          where a.published group by t.slug order by count(*) desc limit 1",
     )
     .fetch_optional(&mut db)

@@ -9,8 +9,8 @@
 //! [`perform_in`] runs an action on the caller's own transaction instead, for
 //! callers that add writes of their own (a NOTIFY for subscribers, say).
 //!
-//! The override columns are what the worker reads in its own write statement
-//! (`crate::rescore`), so a publish or unpublish holds through any number of
+//! The override columns live in `article_state`, beside `published`: they are
+//! what the worker reads in its own write statement (`crate::rescore`), so a publish or unpublish holds through any number of
 //! recomputes until [`clear_override`] hands the decision back to the worker.
 //!
 //! `version` is bumped by every write of the article's own data (import,
@@ -171,38 +171,50 @@ impl EditorialError {
 
 pub type Result<T, E = EditorialError> = std::result::Result<T, E>;
 
-/// Locks the article and reads its state.
-const LOCK: &str = "select article_id, published, published_by, editor_override, override_editor, override_reason,
-       override_at, heat, removed, version
-from article where article_id = $1 for update";
+/// Locks the article and its state row (in that order, as imports do) and
+/// reads its state.
+const LOCK: &str = "select a.article_id, s.published, s.published_by, s.editor_override, s.override_editor,
+       s.override_reason, s.override_at, s.heat, a.removed, a.version
+from article a join article_state s on s.article_id = a.article_id
+where a.article_id = $1
+for update";
 
 /// Sets the override; `published` is the override itself. Heat follows the
 /// worker's rule (-1 while unpublished); on publish it is the last computed
 /// "heat if published" until the queued recompute refreshes it.
-const OVERRIDE: &str = "update article set
-    editor_override = $2, override_editor = $3, override_reason = $4, override_at = now(),
-    published = ($2 = 'publish'), published_by = 'editor',
-    heat = case when $2 = 'unpublish' then -1
-                when published then heat
-                else coalesce((score_breakdown #>> '{heat,if_published}')::int, heat) end,
-    version = version + 1
-where article_id = $1
-returning article_id, published, published_by, editor_override, override_editor, override_reason,
-          override_at, heat, removed, version";
+const OVERRIDE: &str = "with state as (
+    update article_state set
+        editor_override = $2, override_editor = $3, override_reason = $4, override_at = now(),
+        published = ($2 = 'publish'), published_by = 'editor',
+        heat = case when $2 = 'unpublish' then -1
+                    when published then heat
+                    else coalesce((score_breakdown #>> '{heat,if_published}')::int, heat) end
+    where article_id = $1
+    returning article_id, published, published_by, editor_override, override_editor, override_reason,
+              override_at, heat
+), bumped as (
+    update article set version = version + 1 where article_id = $1 returning article_id, removed, version
+)
+select state.*, bumped.removed, bumped.version from state join bumped using (article_id)";
 
 /// Removes the override; `published` becomes the worker's last automatic
 /// decision (from the stored breakdown; unpublished if never scored), and the
 /// queued recompute decides again from current data.
-const CLEAR: &str = "update article set
-    editor_override = null, override_editor = null, override_reason = null, override_at = null,
-    published = coalesce((score_breakdown #>> '{publication,publish}')::bool, false), published_by = 'worker',
-    heat = case when coalesce((score_breakdown #>> '{publication,publish}')::bool, false)
-                then coalesce((score_breakdown #>> '{heat,if_published}')::int, heat)
-                else -1 end,
-    version = version + 1
-where article_id = $1
-returning article_id, published, published_by, editor_override, override_editor, override_reason,
-          override_at, heat, removed, version";
+const CLEAR: &str = "with state as (
+    update article_state set
+        editor_override = null, override_editor = null, override_reason = null, override_at = null,
+        published = coalesce((score_breakdown #>> '{publication,publish}')::bool, false),
+        published_by = 'worker',
+        heat = case when coalesce((score_breakdown #>> '{publication,publish}')::bool, false)
+                    then coalesce((score_breakdown #>> '{heat,if_published}')::int, heat)
+                    else -1 end
+    where article_id = $1
+    returning article_id, published, published_by, editor_override, override_editor, override_reason,
+              override_at, heat
+), bumped as (
+    update article set version = version + 1 where article_id = $1 returning article_id, removed, version
+)
+select state.*, bumped.removed, bumped.version from state join bumped using (article_id)";
 
 const INSERT_EVENT: &str = "insert into editorial_event (article_id, editor, action, reason, before_state, after_state)
 values ($1, $2, $3, $4, $5, $6)
@@ -427,7 +439,7 @@ pub async fn publication_state(pool: &PgPool, article_id: i64) -> Result<Publica
     sqlx::query_as(
         "select article_id, published, published_by, editor_override, override_editor, override_reason,
                 override_at, heat, removed, version
-         from article where article_id = $1",
+         from article_with_state where article_id = $1",
     )
     .bind(article_id)
     .fetch_optional(pool)

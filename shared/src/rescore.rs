@@ -48,9 +48,10 @@ select a.article_id, p.domain as provider_domain, a.title, a.excerpt,
        i.article_id is not null as has_image, i.width as image_width, i.height as image_height,
        a.amp_url is not null as has_amp,
        topics.topic_count, coverage.corroborating_providers,
-       a.editor_boost, a.published_at, a.removed
+       s.editor_boost, a.published_at, a.removed
 from unnest($1::bigint[]) as wanted(article_id)
 join article a on a.article_id = wanted.article_id
+join article_state s on s.article_id = a.article_id
 left join provider p on p.provider_id = a.provider_id
 left join article_image i on i.article_id = a.article_id and i.position = 0
 cross join lateral (select count(*) as topic_count from article_topic t where t.article_id = a.article_id) topics
@@ -59,7 +60,8 @@ cross join lateral (
     from (select related_article_id as article_id from article_relation where article_id = a.article_id
           union
           select article_id from article_relation where related_article_id = a.article_id) neighbour
-    cross join lateral (select o.provider_id, o.published from article o
+    cross join lateral (select o.provider_id, os.published from article o
+                        join article_state os on os.article_id = o.article_id
                         where o.article_id = neighbour.article_id offset 0) other
     where other.published and other.provider_id is not null and other.provider_id is distinct from a.provider_id
 ) coverage";
@@ -80,7 +82,7 @@ with v as (
         as v(article_id, quality, heat, breakdown, auto_publish)
 ),
 written as (
-    update article a
+    update article_state a
     set quality = v.quality,
         published = coalesce(a.editor_override = 'publish', v.auto_publish),
         heat = case when coalesce(a.editor_override = 'publish', v.auto_publish) then v.heat else -1 end,
@@ -88,7 +90,7 @@ written as (
         score_breakdown = v.breakdown,
         scored_at = now()
     from v
-    join article before on before.article_id = v.article_id
+    join article_state before on before.article_id = v.article_id
     where a.article_id = v.article_id
       and (a.scored_at is null or a.scored_at <= now())
     returning a.article_id, a.published, before.published as was_published
@@ -256,7 +258,7 @@ pub async fn id_ranges(
     let ranges: Vec<(i64, i64)> = sqlx::query_as(
         "select min(article_id), max(article_id)
          from (select article_id, (row_number() over (order by article_id) - 1) / $1 as chunk
-               from article
+               from article_state
                where $2::timestamptz is null or (published and published_at >= $2)) numbered
          group by chunk
          order by 1",
@@ -283,7 +285,7 @@ pub async fn ids_in_batch(
     batch: &crate::jobs::RecomputeBatch,
 ) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
-        "select article_id from article
+        "select article_id from article_state
          where article_id between $1 and $2
            and ($3::timestamptz is null or (published and published_at >= $3))
          order by article_id",

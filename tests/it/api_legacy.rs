@@ -70,7 +70,7 @@ async fn articles_of_ours(db: &TestDb, dir: &Path, count: usize) {
     }
     let report = import_paths(&db.pool, &[dir.to_path_buf()], |_| {}).await.unwrap();
     assert_eq!(report.files_failed, 0, "{:?}", report.errors);
-    sqlx::query("update article set published = true, heat = source_heat")
+    sqlx::query("update article_state s set published = true, heat = a.source_heat from article a where a.article_id = s.article_id")
         .execute(&db.pool)
         .await
         .unwrap();
@@ -180,8 +180,9 @@ async fn matches_corpus_page(topic: &str) {
     // heat as the source had it (the worker would compute its own).
     let oldest = published_times(&theirs).into_iter().min().unwrap();
     sqlx::query(
-        "update article set heat = source_heat,
-                published = not removed and (slug = any($1) or published_at < $2)",
+        "update article_state s set heat = a.source_heat,
+                published = not a.removed and (a.slug = any($1) or a.published_at < $2)
+         from article a where a.article_id = s.article_id",
     )
     .bind(&slugs)
     .bind(oldest.to_utc())
@@ -308,8 +309,10 @@ async fn legacy_topic_pages_include_descendant_topics_and_only_published_article
     sqlx::raw_sql(
         "update topic set parent_topic_id = (select topic_id from topic where slug = 'climate') where slug = 'oceans';
          update topic set highlight_text_color = '#FFFFFF', highlight_background_color = '#00AA00' where slug = 'climate';
-         update article set published = true, heat = 7 where slug = '2026-11-21-deep-sea';
-         update article set published = false where slug = '2026-11-20-story-1';",
+         update article_state set published = true, heat = 7
+             where article_id = (select article_id from article where slug = '2026-11-21-deep-sea');
+         update article_state set published = false
+             where article_id = (select article_id from article where slug = '2026-11-20-story-1');",
     )
     .execute(&app.db.pool)
     .await

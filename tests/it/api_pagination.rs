@@ -25,7 +25,7 @@ fn titles(feed: &Value) -> Vec<String> {
 /// greatest, ties by id in the same direction).
 async fn expected(app: &TestApp, column: &str, direction: &str) -> Vec<String> {
     sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select title from article where published order by {column} {direction}, article_id {direction}"
+        "select title from article_with_state where published order by {column} {direction}, article_id {direction}"
     )))
     .fetch_all(&app.db.pool)
     .await
@@ -106,21 +106,33 @@ async fn the_next_page_starts_after_the_cursor_even_when_rows_changed_in_between
 
     let change = |sql: &'static str| sqlx::query(sql).execute(&app.db.pool);
     // the cursor's own row drops far down: it comes again, at its new place
-    change("update article set heat = 5 where canonical_url = 'https://alpha.example/ocean-heat'")
-        .await
-        .unwrap();
+    change(
+        "update article_state set heat = 5
+         where article_id = (select article_id from article where canonical_url = 'https://alpha.example/ocean-heat')",
+    )
+    .await
+    .unwrap();
     // an unseen row climbs above the cursor: it is not on later pages
-    change("update article set heat = 400 where canonical_url = 'https://alpha.example/e1'")
-        .await
-        .unwrap();
+    change(
+        "update article_state set heat = 400
+         where article_id = (select article_id from article where canonical_url = 'https://alpha.example/e1')",
+    )
+    .await
+    .unwrap();
     // an unseen row is unpublished: gone
-    change("update article set published = false, heat = -1 where canonical_url = 'https://beta.example/summit'")
-        .await
-        .unwrap();
+    change(
+        "update article_state set published = false, heat = -1
+         where article_id = (select article_id from article where canonical_url = 'https://beta.example/summit')",
+    )
+    .await
+    .unwrap();
     // a new one appears below the cursor: it is on the next page
-    change("update article set published = true, heat = 275 where canonical_url = 'https://alpha.example/draft'")
-        .await
-        .unwrap();
+    change(
+        "update article_state set published = true, heat = 275
+         where article_id = (select article_id from article where canonical_url = 'https://alpha.example/draft')",
+    )
+    .await
+    .unwrap();
 
     let next = app.data(FEED, json!({"o": order, "first": 100, "after": cursor})).await;
     assert_eq!(

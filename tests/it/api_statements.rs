@@ -67,10 +67,12 @@ async fn feed_fixture(db: &TestDb) {
         .await
         .unwrap();
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    sqlx::query("update article set published = true, quality = 100, heat = article_id::int % 37, scored_at = now()")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "update article_state set published = true, quality = 100, heat = article_id::int % 37, scored_at = now()",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -116,7 +116,7 @@ impl TestApp {
 
     /// The global id of the article with this canonical URL.
     pub async fn article_id(&self, url: &str) -> String {
-        let id: i64 = sqlx::query_scalar("select article_id from article where canonical_url = $1")
+        let id: i64 = sqlx::query_scalar("select article_id from article_with_state where canonical_url = $1")
             .bind(url)
             .fetch_one(&self.db.pool)
             .await
@@ -399,10 +399,10 @@ pub async fn newsroom(db: &TestDb) {
     ];
     for (url, published, quality, heat) in scores {
         let done = sqlx::query(
-            "update article set published = $2, quality = $3, heat = $4,
+            "update article_state s set published = $2, quality = $3, heat = $4,
                     scored_at = case when $3 is null then null else now() end,
                     score_breakdown = case when $3 is null then null else jsonb_build_object('quality', $3) end
-             where canonical_url = $1",
+             from article a where a.article_id = s.article_id and a.canonical_url = $1",
         )
         .bind(url)
         .bind(published)
@@ -414,9 +414,11 @@ pub async fn newsroom(db: &TestDb) {
         assert_eq!(done.rows_affected(), 1, "{url}");
     }
     sqlx::query(
-        "update article set published_by = 'editor', editor_override = 'publish', override_editor = 'erin',
+        "update article_state s set published_by = 'editor', editor_override = 'publish', override_editor = 'erin',
                 override_reason = 'verified by the desk', override_at = '2026-11-21T09:00:00Z'
-         where canonical_url in ('https://beta.example/summit', 'https://beta.example/unscored')",
+         from article a
+         where a.article_id = s.article_id
+           and a.canonical_url in ('https://beta.example/summit', 'https://beta.example/unscored')",
     )
     .execute(&db.pool)
     .await

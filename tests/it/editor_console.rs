@@ -443,7 +443,7 @@ async fn an_editor_unpublishes_in_the_console_and_a_second_browser_sees_it_live(
 
     // what the database holds
     let (published, editor_override): (bool, Option<String>) =
-        sqlx::query_as("select published, editor_override from article where canonical_url = $1")
+        sqlx::query_as("select published, editor_override from article_with_state where canonical_url = $1")
             .bind("https://beta.example/derby")
             .fetch_one(&app.db.pool)
             .await

@@ -22,7 +22,7 @@ async fn import_article(db: &TestDb, file_name: &str, title: &str, url: &str) {
 /// Imports one article into an empty database; returns its id.
 async fn import_only_article(db: &TestDb, file_name: &str, title: &str, url: &str) -> i64 {
     import_article(db, file_name, title, url).await;
-    sqlx::query_scalar("select article_id from article")
+    sqlx::query_scalar("select article_id from article_with_state")
         .fetch_one(&db.pool)
         .await
         .unwrap()
@@ -78,7 +78,7 @@ async fn scored(db: &TestDb) -> Vec<Scored> {
     sqlx::query_as(
         "select a.article_id, a.quality, a.heat, a.score_breakdown is not null as has_breakdown, a.scored_at,
                 a.published, p.domain as provider_domain, a.published_at, a.removed
-         from article a left join provider p using (provider_id) order by a.article_id",
+         from article_with_state a left join provider p using (provider_id) order by a.article_id",
     )
     .fetch_all(&db.pool)
     .await
@@ -144,13 +144,13 @@ async fn an_editor_override_survives_recomputes_and_clearing_it_restores_the_rul
     )
     .await;
     drain(&db).await;
-    let (id, automatic): (i64, bool) = sqlx::query_as("select article_id, published from article")
+    let (id, automatic): (i64, bool) = sqlx::query_as("select article_id, published from article_with_state")
         .fetch_one(&db.pool)
         .await
         .unwrap();
 
     let forced = if automatic { "unpublish" } else { "publish" };
-    sqlx::query("update article set editor_override = $1, override_editor = 'test', override_at = now()")
+    sqlx::query("update article_state set editor_override = $1, override_editor = 'test', override_at = now()")
         .bind(forced)
         .execute(&db.pool)
         .await
@@ -161,7 +161,7 @@ async fn an_editor_override_survives_recomputes_and_clearing_it_restores_the_rul
         tx.commit().await.unwrap();
         drain(&db).await;
         let (published, by, heat): (bool, String, i32) =
-            sqlx::query_as("select published, published_by, heat from article")
+            sqlx::query_as("select published, published_by, heat from article_with_state")
                 .fetch_one(&db.pool)
                 .await
                 .unwrap();
@@ -169,7 +169,7 @@ async fn an_editor_override_survives_recomputes_and_clearing_it_restores_the_rul
         assert_eq!(heat == -1, !published);
     }
 
-    sqlx::query("update article set editor_override = null, override_editor = null, override_at = null")
+    sqlx::query("update article_state set editor_override = null, override_editor = null, override_at = null")
         .execute(&db.pool)
         .await
         .unwrap();
@@ -177,7 +177,7 @@ async fn an_editor_override_survives_recomputes_and_clearing_it_restores_the_rul
     enqueue_recompute(&mut tx, &[id]).await.unwrap();
     tx.commit().await.unwrap();
     drain(&db).await;
-    let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article")
+    let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article_with_state")
         .fetch_one(&db.pool)
         .await
         .unwrap();
@@ -207,7 +207,7 @@ async fn bad_payloads_and_deleted_articles_do_not_stop_the_worker() {
         .await
         .unwrap();
     enqueue_recompute(&mut conn, &[987_654]).await.unwrap();
-    let id: i64 = sqlx::query_scalar("select article_id from article")
+    let id: i64 = sqlx::query_scalar("select article_id from article_with_state")
         .fetch_one(&db.pool)
         .await
         .unwrap();
@@ -215,7 +215,7 @@ async fn bad_payloads_and_deleted_articles_do_not_stop_the_worker() {
     drop(conn);
 
     drain(&db).await;
-    let scored: bool = sqlx::query_scalar("select scored_at is not null from article")
+    let scored: bool = sqlx::query_scalar("select scored_at is not null from article_with_state")
         .fetch_one(&db.pool)
         .await
         .unwrap();
@@ -240,7 +240,8 @@ async fn rescore_all_batches_cover_every_article() {
     drop(conn);
     drain(&db).await;
     assert_eq!(
-        db.count("select count(*) from article where scored_at is null").await,
+        db.count("select count(*) from article_with_state where scored_at is null")
+            .await,
         0
     );
 }
@@ -253,7 +254,7 @@ async fn concurrent_recompute_jobs_share_one_transaction() {
     let db = TestDb::new().await;
     let articles = 300;
     import_stories(&db, articles, "c.example").await;
-    let ids: Vec<i64> = sqlx::query_scalar("select article_id from article")
+    let ids: Vec<i64> = sqlx::query_scalar("select article_id from article_with_state")
         .fetch_all(&db.pool)
         .await
         .unwrap();
@@ -264,14 +265,17 @@ async fn concurrent_recompute_jobs_share_one_transaction() {
 
     drain(&db).await;
     assert_eq!(
-        db.count("select count(*) from article where scored_at is null").await,
+        db.count("select count(*) from article_with_state where scored_at is null")
+            .await,
         0
     );
     assert_eq!(
         db.count("select count(*) from apalis.jobs where status = 'Done'").await,
         articles as i64
     );
-    let transactions = db.count("select count(distinct scored_at) from article").await;
+    let transactions = db
+        .count("select count(distinct scored_at) from article_with_state")
+        .await;
     assert!(
         transactions * 4 < articles as i64,
         "{articles} jobs took {transactions} recompute transactions"
@@ -285,12 +289,10 @@ async fn a_heat_refresh_recomputes_only_the_recent_window() {
     let db = TestDb::new().await;
     import_stories(&db, 40, "h.example").await;
     // every tenth article is recent and published; the rest are a month old
-    sqlx::query(
-        "update article set
-             published = article_id % 10 = 0,
-             published_at = case when article_id % 10 = 0 then now() - interval '1 hour'
-                                 else now() - interval '30 days' end,
-             scored_at = null",
+    sqlx::raw_sql(
+        "update article set published_at = case when article_id % 10 = 0 then now() - interval '1 hour'
+                                                 else now() - interval '30 days' end;
+         update article_state set published = article_id % 10 = 0, scored_at = null;",
     )
     .execute(&db.pool)
     .await
@@ -301,16 +303,18 @@ async fn a_heat_refresh_recomputes_only_the_recent_window() {
         .unwrap();
     assert!(queued >= 1);
     drain(&db).await;
-    let recent = db.count("select count(*) from article where article_id % 10 = 0").await;
+    let recent = db
+        .count("select count(*) from article_with_state where article_id % 10 = 0")
+        .await;
     assert!(recent >= 3, "{recent} recent articles");
     assert_eq!(
-        db.count("select count(*) from article where scored_at is not null")
+        db.count("select count(*) from article_with_state where scored_at is not null")
             .await,
         recent,
         "only the recent window was recomputed"
     );
     assert_eq!(
-        db.count("select count(*) from article where scored_at is not null and article_id % 10 <> 0")
+        db.count("select count(*) from article_with_state where scored_at is not null and article_id % 10 <> 0")
             .await,
         0
     );
@@ -357,7 +361,7 @@ async fn an_override_written_during_recomputes_is_never_lost() {
         };
         let editor = async {
             sqlx::query(
-                "update article set editor_override = $2, override_editor = 'race', override_at = now(),
+                "update article_state set editor_override = $2, override_editor = 'race', override_at = now(),
                                     published = ($2 = 'publish'), published_by = 'editor'
                  where article_id = $1",
             )
@@ -375,7 +379,7 @@ async fn an_override_written_during_recomputes_is_never_lost() {
                 .unwrap();
             tx.commit().await.unwrap();
         });
-        let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article")
+        let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article_with_state")
             .fetch_one(&db.pool)
             .await
             .unwrap();
@@ -390,7 +394,7 @@ async fn an_override_written_during_recomputes_is_never_lost() {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article")
+        let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article_with_state")
             .fetch_one(&db.pool)
             .await
             .unwrap();
@@ -427,7 +431,7 @@ async fn an_older_recompute_never_overwrites_a_newer_one() {
         .await
         .unwrap();
     newer.commit().await.unwrap();
-    let newest: DateTime<Utc> = sqlx::query_scalar("select scored_at from article")
+    let newest: DateTime<Utc> = sqlx::query_scalar("select scored_at from article_with_state")
         .fetch_one(&db.pool)
         .await
         .unwrap();
@@ -437,7 +441,7 @@ async fn an_older_recompute_never_overwrites_a_newer_one() {
         .unwrap();
     older.commit().await.unwrap();
     let (scored_at, updated_at): (DateTime<Utc>, DateTime<Utc>) =
-        sqlx::query_as("select scored_at, updated_at from article")
+        sqlx::query_as("select scored_at, updated_at from article_with_state")
             .fetch_one(&db.pool)
             .await
             .unwrap();
@@ -464,7 +468,7 @@ async fn a_failing_job_is_retried_with_growing_delays() {
              if nextval('attempt') <= 3 then raise exception 'transient failure'; end if;
              return new;
          end $$;
-         create trigger flaky before update of scored_at on article for each row execute function flaky();",
+         create trigger flaky before update of scored_at on article_state for each row execute function flaky();",
     )
     .execute(&db.pool)
     .await
@@ -473,7 +477,7 @@ async fn a_failing_job_is_retried_with_growing_delays() {
     drain(&db).await;
     let elapsed = started.elapsed();
     assert_eq!(
-        db.count("select count(*) from article where scored_at is not null")
+        db.count("select count(*) from article_with_state where scored_at is not null")
             .await,
         1,
         "it succeeded in the end"
@@ -515,7 +519,11 @@ async fn the_worker_serves_prometheus_metrics() {
     options.metrics_addr = Some(addr);
     let worker = tokio::spawn(newsgraph_worker::run(db.pool.clone(), options));
     let started = std::time::Instant::now();
-    while db.count("select count(*) from article where scored_at is null").await > 0 {
+    while db
+        .count("select count(*) from article_with_state where scored_at is null")
+        .await
+        > 0
+    {
         assert!(started.elapsed() < Duration::from_secs(30), "the job never ran");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -18,7 +18,7 @@ async fn articles_with_jobs(db: &TestDb, n: i64) {
     .execute(&db.pool)
     .await
     .unwrap();
-    let ids: Vec<i64> = sqlx::query_scalar("select article_id from article")
+    let ids: Vec<i64> = sqlx::query_scalar("select article_id from article_with_state")
         .fetch_all(&db.pool)
         .await
         .unwrap();
@@ -76,7 +76,7 @@ async fn a_killed_worker_loses_no_job() {
         let started = Instant::now();
         loop {
             let done = db
-                .count("select count(*) from article where scored_at is not null")
+                .count("select count(*) from article_with_state where scored_at is not null")
                 .await;
             let locked = db
                 .count("select count(*) from apalis.jobs where status in ('Queued', 'Running')")
@@ -140,7 +140,8 @@ async fn a_killed_worker_loses_no_job() {
         restarted.elapsed()
     );
     assert_eq!(
-        db.count("select count(*) from article where scored_at is null").await,
+        db.count("select count(*) from article_with_state where scored_at is null")
+            .await,
         0,
         "no article unscored"
     );
@@ -172,7 +173,7 @@ async fn two_workers_never_run_the_same_job() {
         "create table score_write (article_id bigint not null);
          create function record_score_write() returns trigger language plpgsql as
              $$ begin insert into score_write values (new.article_id); return new; end $$;
-         create trigger record_score_write after update of scored_at on article
+         create trigger record_score_write after update of scored_at on article_state
              for each row execute function record_score_write();",
     )
     .execute(&db.pool)
@@ -185,7 +186,8 @@ async fn two_workers_never_run_the_same_job() {
     assert_eq!(wait_exit(&mut b, Duration::from_secs(120)).await, 0);
 
     assert_eq!(
-        db.count("select count(*) from article where scored_at is null").await,
+        db.count("select count(*) from article_with_state where scored_at is null")
+            .await,
         0
     );
     let twice = db
@@ -270,7 +272,7 @@ async fn a_busy_worker_keeps_reading_its_queue_notifications() {
     // Every recompute blocks on these row locks, so all of the worker's job
     // slots stay busy while the notifications below arrive.
     let mut blocker = db.pool.begin().await.unwrap();
-    sqlx::query("select article_id from article for update")
+    sqlx::query("select article_id from article_state for update")
         .execute(&mut *blocker)
         .await
         .unwrap();

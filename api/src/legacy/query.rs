@@ -93,7 +93,7 @@ macro_rules! item_select {
 /// index `article_published_time_idx`.
 const ALL_PAGE: &str = concat!(
     "with page as (
-         select a.* from article a
+         select a.* from article_with_state a
          where a.published and a.published_at is not null
          order by a.published_at desc, a.article_id desc
          limit $3 offset $2)
@@ -107,7 +107,7 @@ const TOPIC_PAGE: &str = concat!(
          union
          select t.topic_id from topic t join scope s on t.parent_topic_id = s.topic_id),
      page as (
-         select a.* from article a
+         select a.* from article_with_state a
          where a.published and a.published_at is not null
            and exists (select 1 from article_topic x
                        where x.article_id = a.article_id and x.topic_id in (select topic_id from scope))

@@ -90,7 +90,7 @@ pub async fn by_ids(rc: &RequestContext, ids: &[i64]) -> Result<Vec<ArticleRow>>
     Ok(sqlx::query_as(concat!(
         "select ",
         article_columns!(),
-        " from article a where a.article_id = any($1) and ($2 or a.published)"
+        " from article_with_state a where a.article_id = any($1) and ($2 or a.published)"
     ))
     .bind(ids)
     .bind(rc.viewer().all_articles_flag())
@@ -102,7 +102,7 @@ pub async fn by_slug(rc: &RequestContext, slug: &str) -> Result<Option<ArticleRo
     Ok(sqlx::query_as(concat!(
         "select ",
         article_columns!(),
-        " from article a where a.slug = $1 and ($2 or a.published)"
+        " from article_with_state a where a.slug = $1 and ($2 or a.published)"
     ))
     .bind(slug)
     .bind(rc.viewer().all_articles_flag())
@@ -115,7 +115,7 @@ pub async fn by_url_key(rc: &RequestContext, key: &str) -> Result<Option<Article
     Ok(sqlx::query_as(concat!(
         "select ",
         article_columns!(),
-        " from article a where (a.canonical_url = $1 or a.amp_key = $1) and ($2 or a.published)
+        " from article_with_state a where (a.canonical_url = $1 or a.amp_key = $1) and ($2 or a.published)
           order by a.canonical_url = $1 desc, a.article_id limit 1"
     ))
     .bind(key)
@@ -159,7 +159,7 @@ pub async fn related(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, Artic
     let rows: Vec<Linked> = sqlx::query_as(concat!(
         "select r.article_id as parent_id, ",
         article_columns!(),
-        " from article_relation r join article a on a.article_id = r.related_article_id
+        " from article_relation r join article_with_state a on a.article_id = r.related_article_id
           where r.article_id = any($1) and ($2 or a.published)
           order by r.article_id, r.position"
     ))
@@ -180,7 +180,7 @@ pub async fn related_by(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, Ar
          cross join lateral (
              select ",
         article_columns!(),
-        " from article_relation r join article a on a.article_id = r.article_id
+        " from article_relation r join article_with_state a on a.article_id = r.article_id
              where r.related_article_id = p.parent_id and ($2 or a.published)
              order by a.published_at desc nulls last, a.article_id desc
              limit $3
@@ -197,7 +197,7 @@ pub async fn related_by(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, Ar
 /// Score breakdowns (editors only; the caller checks).
 pub async fn breakdowns(rc: &RequestContext, ids: &[i64]) -> Result<HashMap<i64, serde_json::Value>> {
     let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(
-        "select article_id, score_breakdown from article where article_id = any($1) and score_breakdown is not null",
+        "select article_id, score_breakdown from article_state where article_id = any($1) and score_breakdown is not null",
     )
     .bind(ids)
     .fetch_all(rc.exec())

@@ -25,7 +25,7 @@ pub async fn changed_articles(pool: &PgPool, ids: &[i64]) -> Result<Vec<ChangedA
                      select t.parent_topic_id from topic t join up on t.topic_id = up.topic_id
                      where t.parent_topic_id is not null)
                  select t.slug from topic t join up using (topic_id)) as topic_slugs
-         from article a where a.article_id = any($1)"
+         from article_with_state a where a.article_id = any($1)"
     ))
     .bind(ids)
     .fetch_all(pool)

@@ -245,7 +245,7 @@ pub async fn page(
             (expr, Direction::Desc)
         }
     };
-    st.sql.push_str(" from article a");
+    st.sql.push_str(" from article_with_state a");
     push_where(&mut st, rc.viewer().article_predicate(), filter);
     if let Some(n) = rank_param {
         let _ = write!(st.sql, " and a.search @@ websearch_to_tsquery('english', ${n})");
@@ -289,7 +289,7 @@ pub async fn page(
 /// How many articles the feed holds (all pages).
 pub async fn count(rc: &RequestContext, filter: &FeedFilter, search: Option<&str>) -> Result<i64> {
     let mut st = Statement::default();
-    st.sql.push_str("select count(*) from article a");
+    st.sql.push_str("select count(*) from article_with_state a");
     let mut filter = filter.clone();
     if let Some(search) = search {
         filter.texts.insert(0, search.to_string());

@@ -71,7 +71,7 @@ pub async fn count(rc: &RequestContext) -> Result<i64> {
 /// Visible articles of each provider.
 pub async fn article_counts(rc: &RequestContext, ids: &[i64]) -> Result<HashMap<i64, i64>> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "select a.provider_id, count(*) from article a
+        "select a.provider_id, count(*) from article_with_state a
          where a.provider_id = any($1) and ($2 or a.published) group by a.provider_id",
     )
     .bind(ids)

@@ -81,7 +81,7 @@ pub async fn article_counts(rc: &RequestContext, ids: &[i64]) -> Result<HashMap<
          )
          select d.root, count(distinct at.article_id)
          from d join article_topic at on at.topic_id = d.topic_id
-         join article a on a.article_id = at.article_id
+         join article_with_state a on a.article_id = at.article_id
          where ($2 or a.published)
          group by d.root",
     )

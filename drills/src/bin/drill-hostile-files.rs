@@ -629,10 +629,10 @@ async fn stored_fields(pool: &PgPool, web_url: &str) -> Result<Option<Value>> {
             'images', (select jsonb_agg(jsonb_build_array(i.url, i.width, i.height, i.is_cached)
                        order by i.position) from article_image i where i.article_id = a.article_id),
             'related', (select jsonb_agg(r.canonical_url order by x.position) from article_relation x
-                        join article r on r.article_id = x.related_article_id
+                        join article_with_state r on r.article_id = x.related_article_id
                         where x.article_id = a.article_id)
          ) as fields
-         from article a where a.canonical_url = $1",
+         from article_with_state a where a.canonical_url = $1",
     )
     .bind(&key)
     .fetch_optional(pool)
@@ -643,7 +643,7 @@ async fn stored_fields(pool: &PgPool, web_url: &str) -> Result<Option<Value>> {
 async fn related_count(pool: &PgPool, web_url: &str) -> Result<i64> {
     let key = newsgraph_shared::urls::canonical_key(web_url)?;
     Ok(sqlx::query_scalar(
-        "select count(*) from article_relation x join article a using (article_id) where a.canonical_url = $1",
+        "select count(*) from article_relation x join article_with_state a using (article_id) where a.canonical_url = $1",
     )
     .bind(key)
     .fetch_one(pool)

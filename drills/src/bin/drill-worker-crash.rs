@@ -88,7 +88,7 @@ async fn run(options: &Options) -> Result<(Vec<String>, String)> {
     // 1. demo data, scored once with the default weights
     let phase = Instant::now();
     newsgraph_drills::load_demo(&url, options.articles)?;
-    let articles: i64 = sqlx::query_scalar("select count(*) from article")
+    let articles: i64 = sqlx::query_scalar("select count(*) from article_with_state")
         .fetch_one(&pool)
         .await?;
     println!(
@@ -283,7 +283,7 @@ async fn set_overrides(pool: &PgPool) -> Result<Vec<Override>> {
     let mut overrides = Vec::new();
     for (published, action) in [(false, "publish"), (true, "unpublish")] {
         let ids: Vec<i64> = sqlx::query_scalar(
-            "select article_id from article where published = $1 and not removed order by article_id limit 3",
+            "select article_id from article_with_state where published = $1 and not removed order by article_id limit 3",
         )
         .bind(published)
         .fetch_all(pool)
@@ -307,11 +307,12 @@ async fn set_overrides(pool: &PgPool) -> Result<Vec<Override>> {
 
 async fn verify_overrides(pool: &PgPool, overrides: &[Override], failures: &mut Vec<String>) -> Result<()> {
     for o in overrides {
-        let (override_, published, by): (Option<String>, bool, String) =
-            sqlx::query_as("select editor_override, published, published_by from article where article_id = $1")
-                .bind(o.article_id)
-                .fetch_one(pool)
-                .await?;
+        let (override_, published, by): (Option<String>, bool, String) = sqlx::query_as(
+            "select editor_override, published, published_by from article_with_state where article_id = $1",
+        )
+        .bind(o.article_id)
+        .fetch_one(pool)
+        .await?;
         if override_.as_deref() != Some(o.action) || published != (o.action == "publish") || by != "editor" {
             failures.push(format!(
                 "article {}: the editor's {} did not survive (override {override_:?}, published {published}, by {by})",
@@ -338,7 +339,7 @@ struct Stored {
 async fn stored_scores(pool: &PgPool, after_id: i64, limit: i64) -> sqlx::Result<Vec<Stored>> {
     sqlx::query_as(
         "select article_id, quality, heat, published, editor_override, score_breakdown, scored_at
-         from article where article_id > $1 order by article_id limit $2",
+         from article_with_state where article_id > $1 order by article_id limit $2",
     )
     .bind(after_id)
     .bind(limit)

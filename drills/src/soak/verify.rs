@@ -62,7 +62,7 @@ pub async fn read_state(pool: &PgPool, article_ids: &[i64], urls: &[String]) -> 
         "select article_id, published, published_by, editor_override, override_editor, override_reason,
                 override_at is not null as override_at_set, heat, version,
                 (score_breakdown #>> '{publication,publish}')::bool as automatic_publish
-         from article where article_id = any($1) order by article_id",
+         from article_with_state where article_id = any($1) order by article_id",
     )
     .bind(article_ids)
     .fetch_all(pool)
@@ -72,15 +72,15 @@ pub async fn read_state(pool: &PgPool, article_ids: &[i64], urls: &[String]) -> 
             .fetch_all(pool)
             .await?;
     let titles: Vec<(String, String)> =
-        sqlx::query_as("select canonical_url, title from article where canonical_url = any($1)")
+        sqlx::query_as("select canonical_url, title from article_with_state where canonical_url = any($1)")
             .bind(urls)
             .fetch_all(pool)
             .await?;
-    let articles = sqlx::query_scalar("select count(*) from article")
+    let articles = sqlx::query_scalar("select count(*) from article_with_state")
         .fetch_one(pool)
         .await?;
     let stale_examples: Vec<(i64, Option<String>, String)> = sqlx::query_as(
-        "select article_id, scored_at::text, updated_at::text from article
+        "select article_id, scored_at::text, updated_at::text from article_with_state
          where scored_at is null or scored_at < updated_at order by article_id",
     )
     .fetch_all(pool)
