@@ -33,20 +33,32 @@ echo "database: $articles articles"
 # A first drain scores everything, so the runs below measure steady state.
 sql "delete from apalis.jobs"; $bin rescore-all >/dev/null 2>&1; $bin work --drain 2>/dev/null
 
-timed_drain() { /usr/bin/time -f '%e %M' -o /tmp/newsgraph-worker-time $bin work --drain 2>/dev/null; cat /tmp/newsgraph-worker-time; }
+timed_drain() { # [work options]
+  /usr/bin/time -f '%e %M' -o /tmp/newsgraph-worker-time $bin work --drain "$@" 2>/dev/null; cat /tmp/newsgraph-worker-time
+}
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 
+# Each rescore-all follows a change of weights, as in production: the runs
+# alternate between the default scoring config and one with another default
+# provider reputation, so every run changes the quality of most articles.
+echo '{"default_reputation": 70}' >/tmp/newsgraph-bench-scoring.json
 rates=(); rss=()
 for run in 1 2 3; do
   sql "delete from apalis.jobs"
+  sql "drop table if exists bench_quality_before; create table bench_quality_before as select article_id, quality from article_state"
+  config=(); [ $((run % 2)) = 1 ] && config=(--scoring-config /tmp/newsgraph-bench-scoring.json)
   start=$(date +%s.%N)
   $bin rescore-all >/dev/null 2>&1
-  read -r _ kb < <(timed_drain)
+  read -r _ kb < <(timed_drain "${config[@]}")
   seconds=$(python3 -c "import time; print(round(time.time() - $start, 2))")
   rate=$(python3 -c "print(round($articles / $seconds))")
-  echo "rescore-all run $run: $articles articles in ${seconds}s = $rate articles/s, worker peak RSS $((kb / 1024)) MB"
+  changed=$(sql "select count(*) from article_state s join bench_quality_before b using (article_id)
+                 where s.quality is distinct from b.quality")
+  echo "rescore-all run $run (${config[1]:-default scoring}): $articles articles in ${seconds}s = $rate articles/s," \
+       "$changed qualities changed, worker peak RSS $((kb / 1024)) MB"
   rates+=("$rate"); rss+=("$((kb / 1024))")
 done
+sql "drop table bench_quality_before"
 echo "rescore-all median: $(median "${rates[@]}") articles/s, worker peak RSS $(median "${rss[@]}") MB"
 
 jobs_rates=()

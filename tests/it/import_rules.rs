@@ -279,3 +279,70 @@ async fn definition_files_enrich_topics_and_providers() {
     let again = import(&db, dir.path()).await;
     assert_eq!((again.topics, again.providers, again.articles_unchanged), (0, 0, 1));
 }
+
+#[tokio::test]
+async fn every_article_has_a_state_row_whose_published_time_follows_the_article() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = "https://moved.example/m";
+    write(dir.path(), "2026-11-20-moved.md", article("Moved", url));
+    write(
+        dir.path(),
+        "2026-11-21-lister.md",
+        article("Lister", "https://lister.example/l").replace("secured:", RELATED),
+    );
+    import(&db, dir.path()).await;
+    assert_eq!(
+        db.count(
+            "select count(*) from article a left join article_state s using (article_id) where s.article_id is null"
+        )
+        .await,
+        0,
+        "imported and related-only articles all have their state row"
+    );
+    assert!(db.count("select count(*) from article_state").await >= 5);
+
+    // The source moves the publication time: the feed's copy follows.
+    let dir2 = tempfile::tempdir().unwrap();
+    write(
+        dir2.path(),
+        "2026-11-20-moved.md",
+        article("Moved", url).replace("2026-11-20T10:00:00Z", "2026-11-22T08:30:00Z"),
+    );
+    import(&db, dir2.path()).await;
+    assert_eq!(
+        field(
+            &db,
+            "select s.published_at::text from article a join article_state s using (article_id)
+             where a.canonical_url = $1 and s.published_at = a.published_at",
+            url
+        )
+        .await
+        .as_deref(),
+        Some("2026-11-22 08:30:00+00")
+    );
+    // And so does a direct edit of the article.
+    sqlx::query("update article set published_at = '2026-11-23T00:00:00Z' where canonical_url = $1")
+        .bind(url)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.count(
+            "select count(*) from article a join article_state s using (article_id)
+             where s.published_at is distinct from a.published_at"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        field(
+            &db,
+            "select published_at::text from article_with_state where canonical_url = $1",
+            url
+        )
+        .await
+        .as_deref(),
+        Some("2026-11-23 00:00:00+00")
+    );
+}

@@ -90,7 +90,7 @@ macro_rules! item_select {
 
 /// Newest first; undated articles are left out (every Smartable item had a
 /// date, and clients sort and display by it). The order matches the partial
-/// index `article_published_time_idx`.
+/// index `article_state_time_idx`.
 const ALL_PAGE: &str = concat!(
     "with page as (
          select a.* from article_with_state a
