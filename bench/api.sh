@@ -28,7 +28,7 @@ if ! sql "select 1 from article_with_state where scored_at is not null limit 1" 
   NEWSGRAPH_DEMO_ARTICLES=100000 $bin dev --no-serve >/dev/null
   $bin work --drain
 fi
-echo "articles: $(sql "select count(*) from article_with_state"), published: $(sql "select count(*) from article_with_state where published")"
+echo "articles: $(sql "select count(*) from article"), published: $(sql "select count(*) from article_with_state where published")"
 slug=$(sql "select a.slug from article_with_state a where a.published and a.source_kind = 'file'
             and (select count(*) from article_relation r join article_with_state b on b.article_id = r.related_article_id
                  where r.article_id = a.article_id and b.published) = 5
@@ -102,9 +102,9 @@ worker=$!
     echo "insert into apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority)
           select apalis.generate_ulid(), 'newsgraph.recompute-article',
                  convert_to(json_build_object('article_id', a.article_id)::text, 'UTF8'), 'Pending', 0, 8, now(), 0
-          from (select (random() * (select max(article_id) from article_with_state))::bigint as id
+          from (select (random() * (select max(article_id) from article))::bigint as id
                 from generate_series(1, 20)) r
-          join article_with_state a on a.article_id = r.id;
+          join article a on a.article_id = r.id;
           select pg_sleep(0.1);"
   done ) | psql "$DATABASE_URL" -qAt >/dev/null 2>&1 &
 writer=$!

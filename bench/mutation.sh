@@ -24,7 +24,7 @@ cargo build --release --quiet
 psql "$server_db" -qAtc "drop database if exists $db_name with (force)"
 $bin dev --no-serve >/dev/null
 token=$($bin token create --name "bench-$$" --role editor 2>/dev/null)
-article=$(psql "$DATABASE_URL" -qAtc "select article_id from article_with_state where not removed order by article_id limit 1")
+article=$(psql "$DATABASE_URL" -qAtc "select article_id from article where not removed order by article_id limit 1")
 
 RUST_LOG=warn $bin serve --bind $addr &
 server=$!

@@ -23,12 +23,12 @@ sql() { psql "$DATABASE_URL" -qAtc "$1"; }
 
 cargo build --release --quiet
 [ -d "$data" ] || python3 bench/replicate_corpus.py "$corpus" "$data" "$files"
-if ! psql "$DATABASE_URL" -qAtc "select 1 from article_with_state limit 1" >/dev/null 2>&1; then
+if ! psql "$DATABASE_URL" -qAtc "select 1 from article limit 1" >/dev/null 2>&1; then
   psql "$admin_url" -qc "drop database if exists $db_name with (force)" -c "create database $db_name"
   $bin migrate 2>/dev/null
   $bin import "$data" >/dev/null
 fi
-articles=$(sql "select count(*) from article_with_state")
+articles=$(sql "select count(*) from article")
 echo "database: $articles articles"
 # A first drain scores everything, so the runs below measure steady state.
 sql "delete from apalis.jobs"; $bin rescore-all >/dev/null 2>&1; $bin work --drain 2>/dev/null
@@ -67,7 +67,7 @@ for run in 1 2 3; do
   sql "insert into apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority)
        select apalis.generate_ulid(), 'newsgraph.recompute-article',
               convert_to(json_build_object('article_id', article_id)::text, 'UTF8'), 'Pending', 0, 8, now(), 0
-       from article_with_state order by random() limit 20000"
+       from article order by random() limit 20000"
   read -r seconds kb < <(timed_drain)
   rate=$(python3 -c "print(round(20000 / $seconds))")
   echo "single jobs run $run: 20000 jobs in ${seconds}s = $rate jobs/s, worker peak RSS $((kb / 1024)) MB"
@@ -86,7 +86,7 @@ for run in 1 2 3; do
   # run_at = now(), the statement's start: the queue's NOTIFY trigger fires
   # only for jobs already due (clock_timestamp() would be a hair later and
   # wait for the poll instead); lock_at - run_at is then enqueue -> start.
-  sql "select article_id from article_with_state order by random() limit 200" | while read -r id; do
+  sql "select article_id from article order by random() limit 200" | while read -r id; do
     echo "insert into apalis.jobs (id, job_type, job, status, attempts, max_attempts, run_at, priority)
           values (apalis.generate_ulid(), 'newsgraph.recompute-article',
                   convert_to(json_build_object('article_id', $id)::text, 'UTF8'), 'Pending', 0, 8, now(), 0);

@@ -179,42 +179,49 @@ from article a join article_state s on s.article_id = a.article_id
 where a.article_id = $1
 for update";
 
-/// Sets the override; `published` is the override itself. Heat follows the
-/// worker's rule (-1 while unpublished); on publish it is the last computed
-/// "heat if published" until the queued recompute refreshes it.
-const OVERRIDE: &str = "with state as (
-    update article_state set
-        editor_override = $2, override_editor = $3, override_reason = $4, override_at = now(),
-        published = ($2 = 'publish'), published_by = 'editor',
-        heat = case when $2 = 'unpublish' then -1
-                    when published then heat
-                    else coalesce((score_breakdown #>> '{heat,if_published}')::int, heat) end
+/// An editorial write of the article's state row (`$1` is the article) with
+/// the article's version bumped in the same statement; returns the
+/// [`PublicationState`] after it.
+macro_rules! state_write {
+    ($set:literal) => {
+        concat!(
+            "with state as (
+    update article_state set ",
+            $set,
+            "
     where article_id = $1
     returning article_id, published, published_by, editor_override, override_editor, override_reason,
               override_at, heat
 ), bumped as (
     update article set version = version + 1 where article_id = $1 returning article_id, removed, version
 )
-select state.*, bumped.removed, bumped.version from state join bumped using (article_id)";
+select state.*, bumped.removed, bumped.version from state join bumped using (article_id)"
+        )
+    };
+}
+
+/// Sets the override; `published` is the override itself. Heat follows the
+/// worker's rule (-1 while unpublished); on publish it is the last computed
+/// "heat if published" until the queued recompute refreshes it.
+const OVERRIDE: &str = state_write!(
+    "editor_override = $2, override_editor = $3, override_reason = $4, override_at = now(),
+        published = ($2 = 'publish'), published_by = 'editor',
+        heat = case when $2 = 'unpublish' then -1
+                    when published then heat
+                    else coalesce((score_breakdown #>> '{heat,if_published}')::int, heat) end"
+);
 
 /// Removes the override; `published` becomes the worker's last automatic
 /// decision (from the stored breakdown; unpublished if never scored), and the
 /// queued recompute decides again from current data.
-const CLEAR: &str = "with state as (
-    update article_state set
-        editor_override = null, override_editor = null, override_reason = null, override_at = null,
+const CLEAR: &str = state_write!(
+    "editor_override = null, override_editor = null, override_reason = null, override_at = null,
         published = coalesce((score_breakdown #>> '{publication,publish}')::bool, false),
         published_by = 'worker',
         heat = case when coalesce((score_breakdown #>> '{publication,publish}')::bool, false)
                     then coalesce((score_breakdown #>> '{heat,if_published}')::int, heat)
-                    else -1 end
-    where article_id = $1
-    returning article_id, published, published_by, editor_override, override_editor, override_reason,
-              override_at, heat
-), bumped as (
-    update article set version = version + 1 where article_id = $1 returning article_id, removed, version
-)
-select state.*, bumped.removed, bumped.version from state join bumped using (article_id)";
+                    else -1 end"
+);
 
 const INSERT_EVENT: &str = "insert into editorial_event (article_id, editor, action, reason, before_state, after_state)
 values ($1, $2, $3, $4, $5, $6)

@@ -91,7 +91,7 @@ async fn each_item_gets_a_result_and_a_bad_item_never_blocks_the_good_ones() {
     );
     // the good ones are stored under the importer's rules, with their jobs
     assert_eq!(
-        db.count("select count(*) from article_with_state").await,
+        db.count("select count(*) from article").await,
         3,
         "2 items + 1 related article"
     );
@@ -99,7 +99,7 @@ async fn each_item_gets_a_result_and_a_bad_item_never_blocks_the_good_ones() {
     assert_eq!(db.queued_jobs().await, 3);
     let (slug, provider, topics): (String, String, i64) = sqlx::query_as(
         "select a.slug, p.domain, (select count(*) from article_topic t where t.article_id = a.article_id)
-         from article_with_state a join provider p using (provider_id) where a.canonical_url = 'https://pipeline.example/story-1'",
+         from article a join provider p using (provider_id) where a.canonical_url = 'https://pipeline.example/story-1'",
     )
     .fetch_one(&db.pool)
     .await
@@ -131,12 +131,11 @@ async fn each_item_gets_a_result_and_a_bad_item_never_blocks_the_good_ones() {
         .map(|r| r["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["UPDATED", "UPDATED", "CREATED"], "{body:#}");
-    let (title, excerpt): (String, Option<String>) = sqlx::query_as(
-        "select title, excerpt from article_with_state where canonical_url = 'https://pipeline.example/story-1'",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
+    let (title, excerpt): (String, Option<String>) =
+        sqlx::query_as("select title, excerpt from article where canonical_url = 'https://pipeline.example/story-1'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(title, "Harbour reopens after the storm");
     assert_eq!(
         excerpt.as_deref(),
@@ -144,7 +143,7 @@ async fn each_item_gets_a_result_and_a_bad_item_never_blocks_the_good_ones() {
         "an absent field never erases a stored one"
     );
     let related: Vec<String> = sqlx::query_scalar(
-        "select r.canonical_url from article_relation l join article_with_state r on r.article_id = l.related_article_id",
+        "select r.canonical_url from article_relation l join article r on r.article_id = l.related_article_id",
     )
     .fetch_all(&db.pool)
     .await
@@ -183,11 +182,7 @@ async fn ingest_needs_the_ingest_or_admin_role_and_caps_the_batch() {
     assert_eq!(codes(&body), ["UNAUTHENTICATED"]);
     let (_, body) = send(&app, Some(&editor), INGEST, json!({"a": batch})).await;
     assert_eq!(codes(&body), ["FORBIDDEN"]);
-    assert_eq!(
-        db.count("select count(*) from article_with_state").await,
-        0,
-        "nothing written"
-    );
+    assert_eq!(db.count("select count(*) from article").await, 0, "nothing written");
     assert_eq!(db.queued_jobs().await, 0);
     let (_, body) = send(&app, Some(&admin), INGEST, json!({"a": batch})).await;
     assert_eq!(body["data"]["ingestArticles"]["created"], 1, "{body:#}");
@@ -195,7 +190,7 @@ async fn ingest_needs_the_ingest_or_admin_role_and_caps_the_batch() {
     let too_many: Vec<Value> = (0..501).map(|n| story(n, "Many")).collect();
     let (_, body) = send(&app, Some(&pipeline), INGEST, json!({"a": too_many})).await;
     assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{body:#}");
-    assert_eq!(db.count("select count(*) from article_with_state").await, 1);
+    assert_eq!(db.count("select count(*) from article").await, 1);
     let full: Vec<Value> = (0..500).map(|n| story(n + 10, "Many stories")).collect();
     let (_, body) = send(&app, Some(&pipeline), INGEST, json!({"a": full})).await;
     assert_eq!(body["data"]["ingestArticles"]["created"], 500, "{}", body["errors"]);

@@ -119,7 +119,7 @@ async fn only_publication_changes_end_the_reuse_of_cached_answers() {
     let app = cached_app().await;
     let (_, cache, first) = post(&app, FEED, None).await;
     assert_eq!(cache.as_deref(), Some("miss"));
-    let ocean: i64 = sqlx::query_scalar("select article_id from article_with_state where canonical_url = $1")
+    let ocean: i64 = sqlx::query_scalar("select article_id from article where canonical_url = $1")
         .bind("https://alpha.example/ocean-heat")
         .fetch_one(&app.db.pool)
         .await

@@ -181,7 +181,7 @@ fn worker(db: &TestDb) -> Child {
 }
 
 async fn article_id(db: &TestDb, url: &str) -> i64 {
-    sqlx::query_scalar("select article_id from article_with_state where canonical_url = $1")
+    sqlx::query_scalar("select article_id from article where canonical_url = $1")
         .bind(url)
         .fetch_one(&db.pool)
         .await

@@ -116,7 +116,7 @@ impl TestApp {
 
     /// The global id of the article with this canonical URL.
     pub async fn article_id(&self, url: &str) -> String {
-        let id: i64 = sqlx::query_scalar("select article_id from article_with_state where canonical_url = $1")
+        let id: i64 = sqlx::query_scalar("select article_id from article where canonical_url = $1")
             .bind(url)
             .fetch_one(&self.db.pool)
             .await

@@ -104,7 +104,7 @@ async fn dev_creates_migrates_and_loads_demo_data_once() {
         assert!(String::from_utf8_lossy(&second.stderr).contains("demo data not loaded"));
     });
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let articles: i64 = sqlx::query_scalar("select count(*) from article_with_state where source_kind = 'file'")
+    let articles: i64 = sqlx::query_scalar("select count(*) from article where source_kind = 'file'")
         .fetch_one(&pool)
         .await
         .unwrap();

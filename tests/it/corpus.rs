@@ -63,18 +63,17 @@ async fn the_whole_corpus_imports_without_failures_and_twins_merge() {
     let slugs: HashSet<String> = files.iter().map(|f| slug_of(f)).collect();
     assert_eq!(slugs.len(), 137, "nine _news/_archive twins share a name");
     let slugs: Vec<String> = slugs.into_iter().collect();
-    let stored: i64 =
-        sqlx::query_scalar("select count(*) from article_with_state where slug = any($1) and source_kind = 'file'")
-            .bind(&slugs)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let stored: i64 = sqlx::query_scalar("select count(*) from article where slug = any($1) and source_kind = 'file'")
+        .bind(&slugs)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(stored, 137, "every file is one article, twins merged");
     assert_eq!(db.count("select count(*) from topic").await, 7);
     assert_eq!(report.jobs_enqueued as i64, db.queued_jobs().await);
     assert_eq!(
         report.articles_inserted as i64,
-        db.count("select count(*) from article_with_state").await
+        db.count("select count(*) from article").await
     );
 
     let again = import(&db, &[corpus]).await;
@@ -110,10 +109,10 @@ struct StoredArticle {
 async fn stored_by(db: &TestDb, column_is: &'static str, value: &str) -> StoredArticle {
     let sql = match column_is {
         "slug" => {
-            "select a.*, p.domain as provider_domain from article_with_state a left join provider p using (provider_id) where a.slug = $1"
+            "select a.*, p.domain as provider_domain from article a left join provider p using (provider_id) where a.slug = $1"
         }
         _ => {
-            "select a.*, p.domain as provider_domain from article_with_state a left join provider p using (provider_id) where a.canonical_url = $1"
+            "select a.*, p.domain as provider_domain from article a left join provider p using (provider_id) where a.canonical_url = $1"
         }
     };
     sqlx::query_as(sql)
@@ -145,7 +144,7 @@ async fn images_of(db: &TestDb, id: i64) -> Vec<ImageRow> {
 
 async fn related_urls_of(db: &TestDb, id: i64) -> Vec<String> {
     sqlx::query_scalar(
-        "select a.canonical_url from article_relation r join article_with_state a on a.article_id = r.related_article_id
+        "select a.canonical_url from article_relation r join article a on a.article_id = r.related_article_id
          where r.article_id = $1 order by r.position",
     )
     .bind(id)

@@ -29,7 +29,7 @@ async fn articles(db: &TestDb, stories: &[(&str, &str)]) -> Vec<i64> {
     let mut ids = Vec::new();
     for (_, url) in stories {
         ids.push(
-            sqlx::query_scalar("select article_id from article_with_state where web_url = $1")
+            sqlx::query_scalar("select article_id from article where web_url = $1")
                 .bind(url)
                 .fetch_one(&db.pool)
                 .await
@@ -86,7 +86,7 @@ async fn state(db: &TestDb, id: i64) -> PublicationState {
 
 /// The whole row as text: to prove that nothing at all was written.
 async fn row(db: &TestDb, id: i64) -> String {
-    sqlx::query_scalar("select a::text from article_with_state a where article_id = $1")
+    sqlx::query_scalar("select a::text from article a where article_id = $1")
         .bind(id)
         .fetch_one(&db.pool)
         .await

@@ -35,7 +35,7 @@ async fn committed_imports_leave_one_decodable_job_per_changed_article() {
         .map(|p| serde_json::from_slice::<RecomputeArticle>(p).unwrap().article_id)
         .collect();
     ids.sort();
-    let mut articles: Vec<i64> = sqlx::query_scalar("select article_id from article_with_state")
+    let mut articles: Vec<i64> = sqlx::query_scalar("select article_id from article")
         .fetch_all(&db.pool)
         .await
         .unwrap();
@@ -69,7 +69,7 @@ async fn a_batch_that_fails_at_commit_leaves_neither_articles_nor_jobs() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains("commit refused by test"), "{error}");
-    assert_eq!(db.count("select count(*) from article_with_state").await, 0);
+    assert_eq!(db.count("select count(*) from article").await, 0);
     assert_eq!(db.queued_jobs().await, 0);
     assert_eq!(
         db.count("select count(*) from provider").await,

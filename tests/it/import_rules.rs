@@ -37,28 +37,20 @@ async fn a_sparse_related_copy_never_overwrites_or_wipes_a_full_article() {
 
     let url = "https://full.example/story";
     assert_eq!(
-        field(
-            &db,
-            "select title from article_with_state where canonical_url = $1",
-            url
-        )
-        .await
-        .as_deref(),
+        field(&db, "select title from article where canonical_url = $1", url)
+            .await
+            .as_deref(),
         Some("Full story")
     );
     assert!(
-        field(
-            &db,
-            "select excerpt from article_with_state where canonical_url = $1",
-            url
-        )
-        .await
-        .is_some()
+        field(&db, "select excerpt from article where canonical_url = $1", url)
+            .await
+            .is_some()
     );
     assert_eq!(
         field(
             &db,
-            "select source_quality::text from article_with_state where canonical_url = $1",
+            "select source_quality::text from article where canonical_url = $1",
             url
         )
         .await
@@ -69,8 +61,8 @@ async fn a_sparse_related_copy_never_overwrites_or_wipes_a_full_article() {
 
     // related: source order, self link dropped, repeated URL kept once
     let related: Vec<String> = sqlx::query_scalar(
-        "select a.canonical_url from article_relation r join article_with_state a on a.article_id = r.related_article_id
-         join article_with_state p on p.article_id = r.article_id where p.canonical_url = 'https://lister.example/l'
+        "select a.canonical_url from article_relation r join article a on a.article_id = r.related_article_id
+         join article p on p.article_id = r.article_id where p.canonical_url = 'https://lister.example/l'
          order by r.position",
     )
     .fetch_all(&db.pool)
@@ -105,7 +97,7 @@ async fn a_later_file_wins_and_absent_fields_never_erase() {
     assert_eq!(
         field(
             &db,
-            "select source_heat::text from article_with_state where canonical_url = $1",
+            "select source_heat::text from article where canonical_url = $1",
             url
         )
         .await
@@ -113,24 +105,16 @@ async fn a_later_file_wins_and_absent_fields_never_erase() {
         Some("20")
     );
     assert_eq!(
-        field(
-            &db,
-            "select excerpt from article_with_state where canonical_url = $1",
-            url
-        )
-        .await
-        .as_deref(),
+        field(&db, "select excerpt from article where canonical_url = $1", url)
+            .await
+            .as_deref(),
         Some("An excerpt about Twin."),
         "the later twin has no excerpt: the earlier one's stays"
     );
     assert_eq!(
-        field(
-            &db,
-            "select removed::text from article_with_state where canonical_url = $1",
-            url
-        )
-        .await
-        .as_deref(),
+        field(&db, "select removed::text from article where canonical_url = $1", url)
+            .await
+            .as_deref(),
         Some("true")
     );
 
@@ -147,17 +131,13 @@ async fn a_later_file_wins_and_absent_fields_never_erase() {
         (0, 1, 1)
     );
     assert_eq!(
-        field(
-            &db,
-            "select excerpt from article_with_state where canonical_url = $1",
-            url
-        )
-        .await
-        .as_deref(),
+        field(&db, "select excerpt from article where canonical_url = $1", url)
+            .await
+            .as_deref(),
         Some("An excerpt about Twin.")
     );
     assert_eq!(
-        db.count("select version from article_with_state").await,
+        db.count("select version from article").await,
         2,
         "the row version moved"
     );
@@ -167,13 +147,13 @@ async fn a_later_file_wins_and_absent_fields_never_erase() {
         .await
         .unwrap();
     assert_eq!(
-        db.count("select count(*) from article_with_state where search @@ websearch_to_tsquery('english', 'retitled')")
+        db.count("select count(*) from article where search @@ websearch_to_tsquery('english', 'retitled')")
             .await,
         1
     );
     assert_eq!(
         db.count(
-            "select count(*) from article_with_state
+            "select count(*) from article
              where search = setweight(to_tsvector('english', title), 'A') ||
                             setweight(to_tsvector('english', coalesce(excerpt, '')), 'B')"
         )
@@ -202,7 +182,7 @@ async fn an_amp_url_matches_the_article_it_belongs_to() {
     );
     let report = import(&db, dir2.path()).await;
     assert_eq!((report.articles_inserted, report.articles_updated), (0, 1));
-    assert_eq!(db.count("select count(*) from article_with_state").await, 1);
+    assert_eq!(db.count("select count(*) from article").await, 1);
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ async fn import_article(db: &TestDb, file_name: &str, title: &str, url: &str) {
 /// Imports one article into an empty database; returns its id.
 async fn import_only_article(db: &TestDb, file_name: &str, title: &str, url: &str) -> i64 {
     import_article(db, file_name, title, url).await;
-    sqlx::query_scalar("select article_id from article_with_state")
+    sqlx::query_scalar("select article_id from article")
         .fetch_one(&db.pool)
         .await
         .unwrap()
@@ -207,7 +207,7 @@ async fn bad_payloads_and_deleted_articles_do_not_stop_the_worker() {
         .await
         .unwrap();
     enqueue_recompute(&mut conn, &[987_654]).await.unwrap();
-    let id: i64 = sqlx::query_scalar("select article_id from article_with_state")
+    let id: i64 = sqlx::query_scalar("select article_id from article")
         .fetch_one(&db.pool)
         .await
         .unwrap();
@@ -254,7 +254,7 @@ async fn concurrent_recompute_jobs_share_one_transaction() {
     let db = TestDb::new().await;
     let articles = 300;
     import_stories(&db, articles, "c.example").await;
-    let ids: Vec<i64> = sqlx::query_scalar("select article_id from article_with_state")
+    let ids: Vec<i64> = sqlx::query_scalar("select article_id from article")
         .fetch_all(&db.pool)
         .await
         .unwrap();
@@ -303,9 +303,7 @@ async fn a_heat_refresh_recomputes_only_the_recent_window() {
         .unwrap();
     assert!(queued >= 1);
     drain(&db).await;
-    let recent = db
-        .count("select count(*) from article_with_state where article_id % 10 = 0")
-        .await;
+    let recent = db.count("select count(*) from article where article_id % 10 = 0").await;
     assert!(recent >= 3, "{recent} recent articles");
     assert_eq!(
         db.count("select count(*) from article_with_state where scored_at is not null")

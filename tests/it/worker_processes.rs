@@ -18,7 +18,7 @@ async fn articles_with_jobs(db: &TestDb, n: i64) {
     .execute(&db.pool)
     .await
     .unwrap();
-    let ids: Vec<i64> = sqlx::query_scalar("select article_id from article_with_state")
+    let ids: Vec<i64> = sqlx::query_scalar("select article_id from article")
         .fetch_all(&db.pool)
         .await
         .unwrap();

@@ -119,7 +119,7 @@ async fn exercise(cluster: &PrivateCluster, options: &Options) -> Result<(Vec<St
         .connect(&url)
         .await?;
     let baseline = job_counts(&pool).await?;
-    let article_ids: Vec<i64> = sqlx::query_scalar("select article_id from article_with_state")
+    let article_ids: Vec<i64> = sqlx::query_scalar("select article_id from article")
         .fetch_all(&pool)
         .await?;
 

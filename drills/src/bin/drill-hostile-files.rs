@@ -643,7 +643,7 @@ async fn stored_fields(pool: &PgPool, web_url: &str) -> Result<Option<Value>> {
 async fn related_count(pool: &PgPool, web_url: &str) -> Result<i64> {
     let key = newsgraph_shared::urls::canonical_key(web_url)?;
     Ok(sqlx::query_scalar(
-        "select count(*) from article_relation x join article_with_state a using (article_id) where a.canonical_url = $1",
+        "select count(*) from article_relation x join article a using (article_id) where a.canonical_url = $1",
     )
     .bind(key)
     .fetch_one(pool)

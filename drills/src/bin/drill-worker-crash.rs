@@ -88,7 +88,7 @@ async fn run(options: &Options) -> Result<(Vec<String>, String)> {
     // 1. demo data, scored once with the default weights
     let phase = Instant::now();
     newsgraph_drills::load_demo(&url, options.articles)?;
-    let articles: i64 = sqlx::query_scalar("select count(*) from article_with_state")
+    let articles: i64 = sqlx::query_scalar("select count(*) from article")
         .fetch_one(&pool)
         .await?;
     println!(

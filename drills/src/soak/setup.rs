@@ -67,7 +67,7 @@ pub async fn read_targets(pool: &PgPool) -> Result<ReadTargets> {
         topic_slugs: sqlx::query_scalar("select slug from topic order by slug")
             .fetch_all(pool)
             .await?,
-        article_slugs: sqlx::query_scalar("select slug from article_with_state order by article_id")
+        article_slugs: sqlx::query_scalar("select slug from article order by article_id")
             .fetch_all(pool)
             .await?,
         provider_domains: sqlx::query_scalar("select domain from provider order by domain")
@@ -85,7 +85,7 @@ pub async fn read_targets(pool: &PgPool) -> Result<ReadTargets> {
 /// published), published or not.
 pub async fn editor_targets(pool: &PgPool, count: usize, seed: u64) -> Result<Vec<Target>> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "select article_id, version from article_with_state where source_kind = 'file' and not removed
+        "select article_id, version from article where source_kind = 'file' and not removed
          order by md5(article_id::text || $1) limit $2",
     )
     .bind(seed.to_string())

@@ -72,11 +72,11 @@ pub async fn read_state(pool: &PgPool, article_ids: &[i64], urls: &[String]) -> 
             .fetch_all(pool)
             .await?;
     let titles: Vec<(String, String)> =
-        sqlx::query_as("select canonical_url, title from article_with_state where canonical_url = any($1)")
+        sqlx::query_as("select canonical_url, title from article where canonical_url = any($1)")
             .bind(urls)
             .fetch_all(pool)
             .await?;
-    let articles = sqlx::query_scalar("select count(*) from article_with_state")
+    let articles = sqlx::query_scalar("select count(*) from article")
         .fetch_one(pool)
         .await?;
     let stale_examples: Vec<(i64, Option<String>, String)> = sqlx::query_as(
