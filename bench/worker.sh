@@ -45,7 +45,7 @@ echo '{"default_reputation": 70}' >/tmp/newsgraph-bench-scoring.json
 rates=(); rss=()
 for run in 1 2 3; do
   sql "delete from apalis.jobs"
-  sql "drop table if exists bench_quality_before; create table bench_quality_before as select article_id, quality from article_state"
+  sql "set client_min_messages = warning; drop table if exists bench_quality_before; create table bench_quality_before as select article_id, quality from article_state"
   config=(); [ $((run % 2)) = 1 ] && config=(--scoring-config /tmp/newsgraph-bench-scoring.json)
   start=$(date +%s.%N)
   $bin rescore-all >/dev/null 2>&1

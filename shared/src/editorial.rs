@@ -10,8 +10,9 @@
 //! callers that add writes of their own (a NOTIFY for subscribers, say).
 //!
 //! The override columns live in `article_state`, beside `published`: they are
-//! what the worker reads in its own write statement (`crate::rescore`), so a publish or unpublish holds through any number of
-//! recomputes until [`clear_override`] hands the decision back to the worker.
+//! what the worker reads in its own write statement (`crate::rescore`), so a
+//! publish or unpublish holds through any number of recomputes until
+//! [`clear_override`] hands the decision back to the worker.
 //!
 //! `version` is bumped by every write of the article's own data (import,
 //! these actions); the worker's recomputes do not bump it, so a recompute

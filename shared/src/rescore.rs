@@ -82,18 +82,18 @@ with v as (
         as v(article_id, quality, heat, breakdown, auto_publish)
 ),
 written as (
-    update article_state a
+    update article_state s
     set quality = v.quality,
-        published = coalesce(a.editor_override = 'publish', v.auto_publish),
-        heat = case when coalesce(a.editor_override = 'publish', v.auto_publish) then v.heat else -1 end,
-        published_by = case when a.editor_override is null then 'worker' else 'editor' end,
+        published = coalesce(s.editor_override = 'publish', v.auto_publish),
+        heat = case when coalesce(s.editor_override = 'publish', v.auto_publish) then v.heat else -1 end,
+        published_by = case when s.editor_override is null then 'worker' else 'editor' end,
         score_breakdown = v.breakdown,
         scored_at = now()
     from v
     join article_state before on before.article_id = v.article_id
-    where a.article_id = v.article_id
-      and (a.scored_at is null or a.scored_at <= now())
-    returning a.article_id, a.published, before.published as was_published
+    where s.article_id = v.article_id
+      and (s.scored_at is null or s.scored_at <= now())
+    returning s.article_id, s.published, before.published as was_published
 )
 select article_id from written where published is distinct from was_published";
 
