@@ -27,5 +27,6 @@ mod editorial;
 mod enqueue;
 mod import_errors;
 mod import_rules;
+mod migrations;
 mod worker;
 mod worker_processes;

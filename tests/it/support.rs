@@ -117,10 +117,20 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A database with the current schema.
     pub async fn new() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let mut admin = admin().await;
         let template = ensure_template(&mut admin).await;
+        Self::create(admin, &format!(" template {template}")).await
+    }
+
+    /// An empty database, for tests of the migrations themselves.
+    pub async fn unmigrated() -> Self {
+        Self::create(admin().await, "").await
+    }
+
+    async fn create(mut admin: PgConnection, options: &str) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
         drop_databases_of_ended_tests(&mut admin).await;
         let name = format!(
             "newsgraph_test_{}_{}_{}",
@@ -128,12 +138,10 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::Relaxed),
             chrono::Utc::now().timestamp_subsec_micros()
         );
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "create database {name} template {template}"
-        )))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}{options}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         admin.close().await.unwrap();
         let url = url_for(&name);
         let pool = PgPool::connect(&url).await.unwrap();
