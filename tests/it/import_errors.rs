@@ -245,3 +245,39 @@ async fn oversized_values_and_unsafe_image_urls_are_one_files_error_and_utf16_im
             .unwrap();
     assert_eq!(titles[0], titles[1], "the UTF-16 copy stores the same text");
 }
+
+#[tokio::test]
+async fn a_symlink_loop_is_one_clear_error_and_the_rest_still_imports() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "_news/2026-11-20-beside-the-loop.md",
+        article("Beside the loop", "https://loop.example/1"),
+    );
+    // _news/again -> _news: following it would walk _news forever
+    std::os::unix::fs::symlink(root.join("_news"), root.join("_news/again")).unwrap();
+    // and a link to nowhere
+    std::os::unix::fs::symlink(root.join("gone"), root.join("_news/dangling")).unwrap();
+
+    let report = import_paths(&db.pool, &[root.to_path_buf()], |_| {}).await.unwrap();
+    assert_eq!(report.articles_inserted, 1, "{report:?}");
+    assert_eq!((report.files_read, report.files_failed), (3, 2), "{:?}", report.errors);
+    let errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("_news/again: file: symlink loop: leads back to") && e.ends_with("_news")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("_news/dangling: file: cannot read:")),
+        "{errors:?}"
+    );
+    assert_eq!(
+        db.count("select count(*) from article where canonical_url = 'https://loop.example/1'")
+            .await,
+        1
+    );
+}

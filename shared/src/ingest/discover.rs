@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use super::report::FileError;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum InputKind {
     TopicDefinition,
@@ -65,18 +67,30 @@ pub fn classify(path: &Path, explicit: bool) -> Option<InputKind> {
     }
 }
 
+/// What [`discover`] found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub files: Vec<InputFile>,
+    /// Entries below the given directories that could not be walked (a
+    /// symlink loop, an unreadable directory, a dangling link), each with its
+    /// path and why; the walk went on past them.
+    pub unwalkable: Vec<FileError>,
+}
+
 /// Expands files and directories (recursively) into input files: definition
 /// files first (topics, then organizations) so articles find them, then
 /// articles and JSON pages in sorted path order, so a later file's fields win
-/// deterministically. Hidden entries are skipped.
-pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<InputFile>> {
-    let mut files = Vec::new();
+/// deterministically. Hidden entries are skipped. A path given that does not
+/// exist is an error; a bad entry found while walking is reported in
+/// [`Discovered::unwalkable`] and skipped.
+pub fn discover(paths: &[PathBuf]) -> std::io::Result<Discovered> {
+    let mut found = Discovered::default();
     for root in paths {
         let meta =
             std::fs::metadata(root).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
         if meta.is_file() {
             if let Some(kind) = classify(root, true) {
-                files.push(InputFile {
+                found.files.push(InputFile {
                     path: root.clone(),
                     kind,
                 });
@@ -87,18 +101,24 @@ pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<InputFile>> {
             entry.depth() == 0 || !entry.file_name().to_str().is_some_and(|n| n.starts_with('.'))
         });
         for entry in walker {
-            let entry = entry.map_err(std::io::Error::other)?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    found.unwalkable.push(unwalkable(root, &error));
+                    continue;
+                }
+            };
             if entry.file_type().is_file()
                 && let Some(kind) = classify(entry.path(), false)
             {
-                files.push(InputFile {
+                found.files.push(InputFile {
                     path: entry.into_path(),
                     kind,
                 });
             }
         }
     }
-    files.sort_by(|a, b| {
+    found.files.sort_by(|a, b| {
         let rank = |k: InputKind| match k {
             InputKind::TopicDefinition => 0,
             InputKind::OrganizationDefinition => 1,
@@ -106,8 +126,22 @@ pub fn discover(paths: &[PathBuf]) -> std::io::Result<Vec<InputFile>> {
         };
         rank(a.kind).cmp(&rank(b.kind)).then_with(|| a.path.cmp(&b.path))
     });
-    files.dedup_by(|a, b| a.path == b.path);
-    Ok(files)
+    found.files.dedup_by(|a, b| a.path == b.path);
+    Ok(found)
+}
+
+fn unwalkable(root: &Path, error: &walkdir::Error) -> FileError {
+    let path = error.path().unwrap_or(root).display().to_string();
+    let reason = match (error.loop_ancestor(), error.io_error()) {
+        (Some(ancestor), _) => format!("symlink loop: leads back to {}", ancestor.display()),
+        (None, Some(io)) => format!("cannot read: {io}"),
+        (None, None) => error.to_string(),
+    };
+    FileError {
+        path,
+        field: "file".into(),
+        reason,
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 
-pub use discover::{InputFile, InputKind, classify, discover};
+pub use discover::{Discovered, InputFile, InputKind, classify, discover};
 pub use records::{RecordOutcome, RecordStatus, RecordsOutcome, ingest_records};
 pub use report::{FileError, ImportReport, Progress};
 
@@ -125,9 +125,13 @@ pub async fn import_paths(
     paths: &[PathBuf],
     mut progress: impl FnMut(Progress),
 ) -> Result<ImportReport, IngestError> {
-    let files = Arc::new(discover(paths)?);
+    let discovered = discover(paths)?;
+    let unwalkable = discovered.unwalkable.len();
+    let files = Arc::new(discovered.files);
     let mut report = ImportReport {
-        files_read: files.len(),
+        // entries the walk could not read count as read and failed
+        files_read: files.len() + unwalkable,
+        errors: discovered.unwalkable,
         ..ImportReport::default()
     };
     let mut failed: HashSet<usize> = HashSet::new();
@@ -237,7 +241,7 @@ pub async fn import_paths(
     report.jobs_enqueued += linked.jobs_enqueued;
 
     tracing::debug!(elapsed = ?started.elapsed(), "relations written");
-    report.files_failed = failed.len();
+    report.files_failed = failed.len() + unwalkable;
     report.errors.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(report)
 }
