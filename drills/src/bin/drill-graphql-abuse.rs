@@ -24,10 +24,13 @@ struct Expect {
     code: Option<&'static str>,
 }
 
+/// Builds one request to the api's base URL.
+type BuildRequest = Box<dyn Fn(&Client, &str) -> RequestBuilder + Send + Sync>;
+
 /// How an abuse is sent.
 enum Sender {
     /// Through reqwest.
-    Http(Box<dyn Fn(&Client, &str) -> RequestBuilder + Send + Sync>),
+    Http(BuildRequest),
     /// These bytes over a TCP connection of its own, for requests reqwest
     /// will not make (its URIs end at 64 KiB); the request closes the
     /// connection after the answer.

@@ -83,7 +83,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, ParseError> {
 }
 
 fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16, name: &str) -> Result<String, ParseError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(ParseError::new(
             "file",
             format!("{name} text with an odd number of bytes (truncated?)"),
