@@ -247,24 +247,35 @@ pub async fn related_of(conn: &mut PgConnection, article_ids: &[i64]) -> Result<
     .await
 }
 
+/// The articles a recompute batch covers: every article (`$1` null), or only
+/// those published since `$1`, the window whose heat still moves. Both
+/// [`id_ranges`], which cuts the batches, and [`ids_in_batch`], which runs
+/// one, select from it.
+macro_rules! batch_articles {
+    () => {
+        "select article_id from article_state
+         where $1::timestamptz is null or (published and published_at >= $1)"
+    };
+}
+
 /// Splits the articles into id ranges of about `size` articles each: every
-/// article (`since` = None), or only those published since `since` (the
-/// window whose heat still moves).
+/// article (`since` = None), or only those published since `since`.
 pub async fn id_ranges(
     conn: &mut PgConnection,
     size: i64,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<crate::jobs::RecomputeBatch>, sqlx::Error> {
-    let ranges: Vec<(i64, i64)> = sqlx::query_as(
+    let ranges: Vec<(i64, i64)> = sqlx::query_as(concat!(
         "select min(article_id), max(article_id)
-         from (select article_id, (row_number() over (order by article_id) - 1) / $1 as chunk
-               from article_state
-               where $2::timestamptz is null or (published and published_at >= $2)) numbered
+         from (select article_id, (row_number() over (order by article_id) - 1) / $2 as chunk
+               from (",
+        batch_articles!(),
+        ") covered) numbered
          group by chunk
-         order by 1",
-    )
-    .bind(size)
+         order by 1"
+    ))
     .bind(since)
+    .bind(size)
     .fetch_all(conn)
     .await?;
     Ok(ranges
@@ -277,22 +288,20 @@ pub async fn id_ranges(
         .collect())
 }
 
-/// The ids of the articles of a batch: those in its range, and with
-/// `published_since` only those published since then (as [`id_ranges`]
-/// counted them).
+/// The ids of the articles of a batch: those [`id_ranges`] counted in its
+/// range.
 pub async fn ids_in_batch(
     conn: &mut PgConnection,
     batch: &crate::jobs::RecomputeBatch,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select article_id from article_state
-         where article_id between $1 and $2
-           and ($3::timestamptz is null or (published and published_at >= $3))
-         order by article_id",
-    )
+    sqlx::query_scalar(concat!(
+        "select article_id from (",
+        batch_articles!(),
+        ") covered where article_id between $2 and $3 order by article_id"
+    ))
+    .bind(batch.published_since)
     .bind(batch.from_id)
     .bind(batch.to_id)
-    .bind(batch.published_since)
     .fetch_all(conn)
     .await
 }
