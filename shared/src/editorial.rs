@@ -172,13 +172,19 @@ impl EditorialError {
 
 pub type Result<T, E = EditorialError> = std::result::Result<T, E>;
 
-/// Locks the article and its state row (in that order, as imports do) and
-/// reads its state.
-const LOCK: &str = "select a.article_id, s.published, s.published_by, s.editor_override, s.override_editor,
-       s.override_reason, s.override_at, s.heat, a.removed, a.version
-from article a join article_state s on s.article_id = a.article_id
-where a.article_id = $1
-for update";
+/// Reads an article's [`PublicationState`].
+macro_rules! read_state {
+    () => {
+        "select article_id, published, published_by, editor_override, override_editor, override_reason,
+       override_at, heat, removed, version
+from article_with_state where article_id = $1"
+    };
+}
+
+/// Reads the state and locks both rows behind it, the article's and then
+/// its state row's (the view's order, which is also the order imports lock
+/// them in).
+const LOCK: &str = concat!(read_state!(), " for update");
 
 /// An editorial write of the article's state row (`$1` is the article) with
 /// the article's version bumped in the same statement; returns the
@@ -444,15 +450,11 @@ pub async fn perform_in(conn: &mut PgConnection, request: &Request<'_>) -> Resul
 
 /// The publication state of an article, without locking it.
 pub async fn publication_state(pool: &PgPool, article_id: i64) -> Result<PublicationState> {
-    sqlx::query_as(
-        "select article_id, published, published_by, editor_override, override_editor, override_reason,
-                override_at, heat, removed, version
-         from article_with_state where article_id = $1",
-    )
-    .bind(article_id)
-    .fetch_optional(pool)
-    .await?
-    .ok_or(EditorialError::NotFound(article_id))
+    sqlx::query_as(read_state!())
+        .bind(article_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(EditorialError::NotFound(article_id))
 }
 
 /// The audit log, newest first: of one article, or of all of them. `after`
