@@ -121,15 +121,15 @@ impl TestDb {
     pub async fn new() -> Self {
         let mut admin = admin().await;
         let template = ensure_template(&mut admin).await;
-        Self::create(admin, &format!(" template {template}")).await
+        Self::create(admin, Some(&template)).await
     }
 
     /// An empty database, for tests of the migrations themselves.
     pub async fn unmigrated() -> Self {
-        Self::create(admin().await, "").await
+        Self::create(admin().await, None).await
     }
 
-    async fn create(mut admin: PgConnection, options: &str) -> Self {
+    async fn create(mut admin: PgConnection, template: Option<&str>) -> Self {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         drop_databases_of_ended_tests(&mut admin).await;
         let name = format!(
@@ -138,7 +138,8 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::Relaxed),
             chrono::Utc::now().timestamp_subsec_micros()
         );
-        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}{options}")))
+        let template = template.map(|t| format!(" template {t}")).unwrap_or_default();
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}{template}")))
             .execute(&mut admin)
             .await
             .unwrap();
