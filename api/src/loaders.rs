@@ -33,6 +33,7 @@ pub struct ArticleSet {
     topics: OnceCell<HashMap<i64, Vec<Topic>>>,
     related: OnceCell<HashMap<i64, Vec<Article>>>,
     related_by: OnceCell<HashMap<i64, Vec<Article>>>,
+    leads: OnceCell<HashMap<i64, Article>>,
     breakdowns: OnceCell<HashMap<i64, serde_json::Value>>,
 }
 
@@ -102,6 +103,15 @@ impl ArticleSet {
             .get_or_try_init(|| async {
                 let rows = sql::article::related_by(rc, &self.ids).await?;
                 Ok(group(wrap_linked(rows)))
+            })
+            .await
+    }
+
+    pub async fn leads(&self, rc: &RequestContext) -> Result<&HashMap<i64, Article>> {
+        self.leads
+            .get_or_try_init(|| async {
+                let rows = sql::article::leads(rc, &self.ids).await?;
+                Ok(wrap_linked(rows).into_iter().collect())
             })
             .await
     }

@@ -83,6 +83,9 @@ pub struct ArticleRecord {
     pub highlight: Option<Highlight>,
     /// Related items in source order: self-links and repeated URLs removed.
     pub related: Option<Vec<ArticleRecord>>,
+    /// The length of the related list as the source shipped it, self-links
+    /// and repeats included (Smartable's heat counts every item).
+    pub related_items: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +153,8 @@ impl ArticleRecord {
             images,
             topics,
             highlight,
-            related
+            related,
+            related_items
         );
         if !fill_only {
             self.title = later.title;

@@ -431,7 +431,9 @@ pub async fn perform_in(conn: &mut PgConnection, request: &Request<'_>) -> Resul
         .await?;
     let publication_changed = before.published != after.published;
     let mut to_recompute = vec![article_id];
-    if publication_changed {
+    // The articles of its coverage group: an article taken down by an
+    // editor no longer holds them back (and one handed back does again).
+    if publication_changed || before.editor_override != after.editor_override {
         to_recompute.extend(
             rescore::related_of(&mut *conn, &[article_id])
                 .await?

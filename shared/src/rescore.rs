@@ -13,7 +13,9 @@ use serde_json::json;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
-use crate::scoring::{HeatInput, PublicationInput, QualityInput, ScoringConfig, automatic_decision, heat, quality};
+use crate::scoring::{
+    HeatInput, PublicationInput, QualityInput, QualitySource, Rival, ScoringConfig, automatic_decision, heat, quality,
+};
 
 /// What an article's scores are computed from (read by [`features`]).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -27,27 +29,40 @@ pub struct Features {
     pub image_height: Option<i32>,
     pub has_amp: bool,
     pub topic_count: i64,
+    /// Items of the related list its source shipped.
+    pub related_items: i64,
     pub corroborating_providers: i64,
+    /// The quality the source shipped.
+    pub source_quality: Option<i32>,
+    /// The highest-ranked eligible article of its coverage group.
+    pub rival_slug: Option<String>,
+    pub rival_quality: Option<i32>,
+    pub rival_published_at: Option<DateTime<Utc>>,
     pub editor_boost: i32,
     pub published_at: Option<DateTime<Utc>>,
     pub removed: bool,
 }
 
-/// Coverage counts the distinct other providers among the published articles
-/// related to this one, in either direction.
+/// An article's coverage group is its related articles in either direction.
+/// Of those, the *eligible* ones count: not removed, not taken down by an
+/// editor, not from a blocked provider (`$3`). Coverage counts their
+/// distinct other providers; the rival is the best-ranked of them (highest
+/// quality, then earliest), the only one the lead rule needs.
+///
+/// A neighbour's quality is read as the current configuration makes it
+/// (`$2`: the source's quality first), so under the Smartable preset the
+/// rule holds at once, before the neighbour's own recompute.
 ///
 /// The query runs with a generic plan (see [`begin`]), so its shape must lead
 /// the planner to index lookups whatever the statistics say: it is driven by
 /// the id list, and each neighbour is read by a primary key probe that nothing
-/// can be pushed into (`offset 0`; `published` tested outside). Otherwise,
-/// while few articles are published, the planner walks the small partial
-/// index of published articles for every neighbour, which becomes a scan of
-/// most of the table once most of them are published.
+/// can be pushed into (`offset 0`; eligibility tested outside).
 const FEATURES: &str = "
 select a.article_id, p.domain as provider_domain, a.title, a.excerpt,
        i.article_id is not null as has_image, i.width as image_width, i.height as image_height,
        a.amp_url is not null as has_amp,
-       topics.topic_count, coverage.corroborating_providers,
+       topics.topic_count, coalesce(a.source_related_items, 0)::bigint as related_items, coverage.corroborating_providers, a.source_quality,
+       rival.slug as rival_slug, coverage.rival_quality, rival.published_at as rival_published_at,
        s.editor_boost, a.published_at, a.removed
 from unnest($1::bigint[]) as wanted(article_id)
 join article a on a.article_id = wanted.article_id
@@ -56,19 +71,32 @@ left join provider p on p.provider_id = a.provider_id
 left join article_image i on i.article_id = a.article_id and i.position = 0
 cross join lateral (select count(*) as topic_count from article_topic t where t.article_id = a.article_id) topics
 cross join lateral (
-    select count(distinct other.provider_id) as corroborating_providers
+    select count(distinct other.provider_id) filter (where other.provider_id is distinct from a.provider_id)
+               as corroborating_providers,
+           (array_agg(other.article_id order by other.quality desc, other.published_at nulls last, other.article_id)
+               filter (where other.quality is not null))[1] as rival_id,
+           max(other.quality) as rival_quality
     from (select related_article_id as article_id from article_relation where article_id = a.article_id
           union
           select article_id from article_relation where related_article_id = a.article_id) neighbour
-    cross join lateral (select o.provider_id, os.published from article o
+    cross join lateral (select o.article_id, o.provider_id, o.published_at, o.removed, os.editor_override,
+                               case when $2 then coalesce(o.source_quality, os.quality) else os.quality end as quality,
+                               op.domain
+                        from article o
                         join article_state os on os.article_id = o.article_id
+                        left join provider op on op.provider_id = o.provider_id
                         where o.article_id = neighbour.article_id offset 0) other
-    where other.published and other.provider_id is not null and other.provider_id is distinct from a.provider_id
-) coverage";
+    where not other.removed and other.editor_override is distinct from 'unpublish'
+      and (cardinality($3::text[]) = 0 or other.domain is null
+           or not exists (select from unnest($3::text[]) blocked(domain)
+                          where lower(other.domain) = blocked.domain
+                             or lower(other.domain) like '%.' || blocked.domain))
+) coverage
+left join article rival on rival.article_id = coverage.rival_id";
 
 /// Writes scores; `published` and `heat` follow the override of the row as
-/// it is when the row is locked. Returns the articles whose publication state
-/// changed.
+/// it is when the row is locked. Returns the articles whose quality or
+/// publication state changed, with whether the publication did.
 ///
 /// A recompute never overwrites one that began after it (`scored_at` is the
 /// transaction's start): a long batch that read an article before a change
@@ -93,9 +121,11 @@ written as (
     join article_state before on before.article_id = v.article_id
     where s.article_id = v.article_id
       and (s.scored_at is null or s.scored_at <= now())
-    returning s.article_id, s.published, before.published as was_published
+    returning s.article_id, s.published, before.published as was_published, s.quality, before.quality as was_quality
 )
-select article_id from written where published is distinct from was_published";
+select article_id, published is distinct from was_published, quality is distinct from was_quality
+from written
+where published is distinct from was_published or quality is distinct from was_quality";
 
 /// Starts a recompute transaction, in one round trip:
 /// - no wait for this commit's WAL flush: the job's own completion is written
@@ -123,6 +153,8 @@ pub struct Recomputed {
     pub scored: Vec<i64>,
     /// Articles whose publication state changed.
     pub publication_changed: Vec<i64>,
+    /// Articles whose quality changed (the lead of their groups may have).
+    pub quality_changed: Vec<i64>,
     /// Requested ids that no longer exist.
     pub missing: Vec<i64>,
 }
@@ -140,9 +172,24 @@ pub struct Scores {
     pub breakdown: serde_json::Value,
 }
 
-/// Reads the scoring features of these articles (missing ids are skipped).
-pub async fn features(conn: &mut PgConnection, article_ids: &[i64]) -> Result<Vec<Features>, sqlx::Error> {
-    sqlx::query_as(FEATURES).bind(article_ids).fetch_all(conn).await
+/// Reads the scoring features of these articles under `config` (missing ids
+/// are skipped).
+pub async fn features(
+    conn: &mut PgConnection,
+    article_ids: &[i64],
+    config: &ScoringConfig,
+) -> Result<Vec<Features>, sqlx::Error> {
+    let blocked: Vec<String> = config
+        .blocked_providers
+        .iter()
+        .map(|d| crate::scoring::normalize_domain(d))
+        .collect();
+    sqlx::query_as(FEATURES)
+        .bind(article_ids)
+        .bind(config.quality_source == QualitySource::Source)
+        .bind(&blocked)
+        .fetch_all(conn)
+        .await
 }
 
 /// Scores one article: quality, heat if published, the automatic decision
@@ -161,13 +208,26 @@ pub fn score(f: &Features, config: &ScoringConfig, now: DateTime<Utc>) -> Scores
         },
         config,
     );
+    let (total, quality_from) = match (config.quality_source, f.source_quality) {
+        (QualitySource::Source, Some(source)) => (source, "source"),
+        _ => (scored.total, "computed"),
+    };
+    let rival = match (&f.rival_slug, f.rival_quality) {
+        (Some(slug), Some(quality)) => Some(Rival {
+            slug: slug.clone(),
+            quality,
+            published_at: f.rival_published_at,
+        }),
+        _ => None,
+    };
     let decision = automatic_decision(
         PublicationInput {
-            quality: scored.total,
+            quality: total,
             provider_domain: f.provider_domain.clone(),
             published_at: f.published_at,
             now,
             removed: f.removed,
+            rival,
         },
         config,
     );
@@ -175,8 +235,9 @@ pub fn score(f: &Features, config: &ScoringConfig, now: DateTime<Utc>) -> Scores
     // the final state (override included) is unpublished.
     let hot = heat(
         HeatInput {
-            quality: scored.total,
+            quality: total,
             corroborating_providers: corroborating,
+            related_items: usize::try_from(f.related_items).unwrap_or_default(),
             editor_boost: f.editor_boost,
             published: true,
             published_at: f.published_at,
@@ -186,10 +247,11 @@ pub fn score(f: &Features, config: &ScoringConfig, now: DateTime<Utc>) -> Scores
     );
     let auto_publish = decision.publish;
     Scores {
-        quality: scored.total,
+        quality: total,
         heat_if_published: hot,
         auto_publish,
         breakdown: json!({
+            "quality_from": quality_from,
             "quality": scored.breakdown,
             "publication": decision,
             "heat": { "if_published": hot, "editor_boost": f.editor_boost, "corroborating_providers": corroborating },
@@ -206,7 +268,7 @@ pub async fn recompute(
     config: &ScoringConfig,
     now: DateTime<Utc>,
 ) -> Result<Recomputed, sqlx::Error> {
-    let features = features(&mut *conn, article_ids).await?;
+    let features = features(&mut *conn, article_ids, config).await?;
     let mut outcome = Recomputed::default();
     let (mut ids, mut qualities, mut heats, mut breakdowns, mut auto) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -221,7 +283,7 @@ pub async fn recompute(
     let found: std::collections::HashSet<i64> = ids.iter().copied().collect();
     outcome.missing = article_ids.iter().copied().filter(|id| !found.contains(id)).collect();
     if !ids.is_empty() {
-        outcome.publication_changed = sqlx::query_scalar(WRITE)
+        let changed: Vec<(i64, bool, bool)> = sqlx::query_as(WRITE)
             .bind(&ids)
             .bind(&qualities)
             .bind(&heats)
@@ -229,13 +291,22 @@ pub async fn recompute(
             .bind(&auto)
             .fetch_all(&mut *conn)
             .await?;
+        for (id, publication_changed, quality_changed) in changed {
+            if publication_changed {
+                outcome.publication_changed.push(id);
+            }
+            if quality_changed {
+                outcome.quality_changed.push(id);
+            }
+        }
     }
     outcome.scored = ids;
     Ok(outcome)
 }
 
-/// The articles related to these, in either direction: their coverage
-/// changes when these articles' publication does.
+/// The articles related to these, in either direction: the articles of
+/// their coverage groups, whose lead can change when these articles'
+/// quality or eligibility does.
 pub async fn related_of(conn: &mut PgConnection, article_ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "select related_article_id from article_relation where article_id = any($1)

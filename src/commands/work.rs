@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use newsgraph_shared::db;
-use newsgraph_shared::scoring::ScoringConfig;
+use newsgraph_shared::scoring::{ScoringConfig, ScoringPreset};
 use newsgraph_worker::WorkerOptions;
 use newsgraph_worker::schedule::ScheduleOptions;
 
@@ -24,7 +24,18 @@ pub struct Args {
     #[arg(long, env = "NEWSGRAPH_WORKER_FETCH_SIZE", default_value_t = newsgraph_worker::DEFAULT_FETCH_SIZE)]
     fetch_size: usize,
 
-    /// Scoring weights and thresholds (JSON; see docs/scoring.md). Defaults apply when absent.
+    /// Scoring preset: `default` (newsgraph's own scoring) or `smartable`
+    /// (reproduces Smartable's decisions); see docs/scoring.md.
+    #[arg(
+        long,
+        env = "NEWSGRAPH_SCORING_PRESET",
+        value_name = "NAME",
+        default_value = "default"
+    )]
+    scoring_preset: ScoringPreset,
+
+    /// Scoring weights and thresholds (JSON; see docs/scoring.md), applied
+    /// on top of the preset: name only what changes.
     #[arg(long, env = "NEWSGRAPH_SCORING_CONFIG", value_name = "PATH")]
     scoring_config: Option<PathBuf>,
 
@@ -49,13 +60,15 @@ pub struct Args {
     job_retention_hours: u64,
 }
 
-/// Reads and validates the scoring configuration: a bad file refuses the start.
-pub fn load_scoring(path: Option<&PathBuf>) -> anyhow::Result<ScoringConfig> {
+/// Reads and validates the scoring configuration, a preset with the file's
+/// values on top: a bad file refuses the start.
+pub fn load_scoring(preset: ScoringPreset, path: Option<&PathBuf>) -> anyhow::Result<ScoringConfig> {
     let config = match path {
-        None => ScoringConfig::default(),
+        None => preset.config(),
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("while reading {}", path.display()))?;
-            serde_json::from_str(&text)
+            preset
+                .with_overrides(Some(&text))
                 .with_context(|| format!("{} is not a valid scoring configuration", path.display()))?
         }
     };
@@ -64,7 +77,7 @@ pub fn load_scoring(path: Option<&PathBuf>) -> anyhow::Result<ScoringConfig> {
 }
 
 pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
-    let scoring = load_scoring(args.scoring_config.as_ref())?;
+    let scoring = load_scoring(args.scoring_preset, args.scoring_config.as_ref())?;
     let mut options = WorkerOptions::new(scoring);
     let pool = db::connect(database_url, options.pool_size()).await?;
     options.drain = args.drain;

@@ -510,10 +510,9 @@ async fn override_survives_concurrent_recomputes() {
         let outcome = rescore::recompute(&mut tx, &[id], &config, chrono::Utc::now())
             .await
             .unwrap();
-        if !outcome.publication_changed.is_empty() {
-            let related = rescore::related_of(&mut tx, &outcome.publication_changed)
-                .await
-                .unwrap();
+        let changed: Vec<i64> = [outcome.publication_changed, outcome.quality_changed].concat();
+        if !changed.is_empty() {
+            let related = rescore::related_of(&mut tx, &changed).await.unwrap();
             enqueue_recompute(&mut tx, &related).await.unwrap();
         }
         tx.commit().await.unwrap();

@@ -214,7 +214,8 @@ async fn a_changed_related_list_enqueues_its_parent() {
             second.articles_updated,
             second.articles_unchanged
         ),
-        (1, 0, 2)
+        (1, 1, 1),
+        "R2 is new; the parent's list length (a source field) changed; R1 is unchanged"
     );
     assert_eq!(second.relations, 2);
     assert_eq!(

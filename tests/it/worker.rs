@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use newsgraph_shared::ingest::import_paths;
 use newsgraph_shared::jobs::enqueue_recompute;
-use newsgraph_shared::scoring::{PublicationInput, ScoringConfig, automatic_decision};
+use newsgraph_shared::scoring::{PublicationInput, Rival, ScoringConfig, automatic_decision};
 use newsgraph_worker::WorkerOptions;
 
 use crate::support::{TestDb, article, corpus_dir, write};
@@ -72,13 +72,27 @@ struct Scored {
     provider_domain: Option<String>,
     published_at: Option<DateTime<Utc>>,
     removed: bool,
+    rival_slug: Option<String>,
+    rival_quality: Option<i32>,
+    rival_published_at: Option<DateTime<Utc>>,
 }
 
+/// Every article with the best of its neighbours in either direction
+/// (highest quality, then earliest, then lowest id), not removed.
 async fn scored(db: &TestDb) -> Vec<Scored> {
     sqlx::query_as(
         "select a.article_id, a.quality, a.heat, a.score_breakdown is not null as has_breakdown, a.scored_at,
-                a.published, p.domain as provider_domain, a.published_at, a.removed
-         from article_with_state a left join provider p using (provider_id) order by a.article_id",
+                a.published, p.domain as provider_domain, a.published_at, a.removed,
+                best.slug as rival_slug, best.quality as rival_quality, best.published_at as rival_published_at
+         from article_with_state a left join provider p using (provider_id)
+         left join lateral (
+             select n.slug, n.quality, n.published_at from article_with_state n
+             where n.article_id in (select related_article_id from article_relation where article_id = a.article_id
+                                    union select article_id from article_relation where related_article_id = a.article_id)
+               and not n.removed and n.quality is not null
+             order by n.quality desc, n.published_at nulls last, n.article_id limit 1
+         ) best on true
+         order by a.article_id",
     )
     .fetch_all(&db.pool)
     .await
@@ -108,6 +122,11 @@ async fn after_a_drain_every_corpus_article_is_scored_by_the_rule() {
                 published_at: row.published_at,
                 now: row.scored_at.unwrap(),
                 removed: row.removed,
+                rival: row.rival_slug.clone().map(|slug| Rival {
+                    slug,
+                    quality: row.rival_quality.unwrap(),
+                    published_at: row.rival_published_at,
+                }),
             },
             &config,
         );

@@ -115,18 +115,25 @@ pub(crate) struct JobContext {
 
 impl JobContext {
     /// Recomputes these articles in one transaction, and queues their related
-    /// articles in the same transaction when their publication changed (the
-    /// related articles' coverage changed with it). Publication only moves
-    /// coverage one way per change (more published neighbours can only raise
-    /// quality), so these follow-ups settle instead of bouncing back and forth.
+    /// articles (both directions) in the same transaction when their quality
+    /// or publication changed: the lead of their coverage groups may have.
+    /// These follow-ups settle instead of bouncing back and forth: quality
+    /// depends on the neighbours' providers and eligibility, never on their
+    /// automatic decisions, and the lead rule is acyclic (see
+    /// `scoring::lead`), so once the qualities are final one more round
+    /// decides every group.
     /// The transaction also notifies API processes (`newsgraph_shared::events`):
     /// one NOTIFY statement with the scored ids and those whose publication
     /// changed, delivered when it commits.
     pub async fn recompute(&self, article_ids: &[i64]) -> Result<rescore::Recomputed, sqlx::Error> {
         let mut tx = rescore::begin(&self.pool).await?;
         let outcome = rescore::recompute(&mut tx, article_ids, &self.scoring, chrono::Utc::now()).await?;
-        if !outcome.publication_changed.is_empty() {
-            let related = rescore::related_of(&mut tx, &outcome.publication_changed).await?;
+        let mut changed = outcome.publication_changed.clone();
+        changed.extend(&outcome.quality_changed);
+        if !changed.is_empty() {
+            changed.sort_unstable();
+            changed.dedup();
+            let related = rescore::related_of(&mut tx, &changed).await?;
             newsgraph_shared::jobs::enqueue_recompute(&mut tx, &related).await?;
         }
         // API subscribers hear of it when (and only if) this commits.

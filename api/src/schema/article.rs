@@ -82,6 +82,10 @@ pub struct Publication {
     pub at: Option<DateTime<Utc>>,
     /// When the worker last computed scores and the automatic decision.
     pub scored_at: Option<DateTime<Utc>>,
+    /// Every rule that holds the article back automatically, such as
+    /// "not the lead: <slug> has quality 185" (editors only; empty when the
+    /// rules alone would publish it, null until scored).
+    pub automatic_reasons: Option<Vec<String>>,
 }
 
 #[Object]
@@ -159,10 +163,19 @@ impl Article {
     async fn published(&self) -> bool {
         self.row.published
     }
-    async fn publication(&self, ctx: &Context<'_>) -> Publication {
-        let detail = request(ctx).viewer().sees_editorial_detail();
+    async fn publication(&self, ctx: &Context<'_>) -> Result<Publication> {
+        let rc = request(ctx);
+        let detail = rc.viewer().sees_editorial_detail();
         let row = &self.row;
-        Publication {
+        let automatic_reasons = match detail {
+            false => None,
+            true => self.set.breakdowns(rc).await?.get(&row.article_id).map(|breakdown| {
+                let reasons = breakdown.pointer("/publication/reasons").and_then(|r| r.as_array());
+                let reasons = reasons.into_iter().flatten().filter_map(|r| r.as_str());
+                reasons.map(str::to_string).collect()
+            }),
+        };
+        Ok(Publication {
             published: row.published,
             decided_by: match row.published_by.as_str() {
                 "editor" => PublicationDecider::Editor,
@@ -177,7 +190,8 @@ impl Article {
             editor: row.override_editor.clone().filter(|_| detail),
             at: row.override_at,
             scored_at: row.scored_at,
-        }
+            automatic_reasons,
+        })
     }
     /// The stored quality/heat breakdown (editors only; null for others).
     async fn score_breakdown(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
@@ -233,6 +247,14 @@ impl Article {
     async fn related(&self, ctx: &Context<'_>) -> Result<&[Article]> {
         let map = self.set.related(request(ctx)).await?;
         Ok(map.get(&self.row.article_id).map_or(&[], Vec::as_slice))
+    }
+    /// The published article that leads this article's coverage group (its
+    /// related articles, in either direction): the best-rated of them,
+    /// itself on a tie. Itself when it leads; null when none of the group is
+    /// published. A held-back article's page links here.
+    async fn lead(&self, ctx: &Context<'_>) -> Result<Option<&Article>> {
+        let map = self.set.leads(request(ctx)).await?;
+        Ok(map.get(&self.row.article_id))
     }
     /// Articles that list this one as related, newest first (at most 100).
     #[graphql(complexity = "10 * child_complexity")]

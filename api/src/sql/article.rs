@@ -1,5 +1,5 @@
 //! Articles by key, and the batch loads behind article fields: images,
-//! topics, related (source order), related-by, score breakdowns.
+//! topics, related (source order), related-by, leads, score breakdowns.
 
 use std::collections::HashMap;
 
@@ -189,6 +189,30 @@ pub async fn related_by(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, Ar
     .bind(ids)
     .bind(rc.viewer().all_articles_flag())
     .bind(RELATED_BY_LIMIT)
+    .fetch_all(rc.exec())
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.parent_id, r.article)).collect())
+}
+
+/// The lead of each article's coverage group: the best published article
+/// among itself and its related articles in either direction (highest
+/// quality, the article itself on a tie, then the earliest).
+pub async fn leads(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, ArticleRow)>> {
+    let rows: Vec<Linked> = sqlx::query_as(concat!(
+        "select p.parent_id, x.* from unnest($1::bigint[]) p(parent_id)
+         cross join lateral (
+             select ",
+        article_columns!(),
+        " from article_with_state a
+             where a.published
+               and a.article_id in (select p.parent_id
+                                    union all select related_article_id from article_relation where article_id = p.parent_id
+                                    union all select article_id from article_relation where related_article_id = p.parent_id)
+             order by a.quality desc nulls last, a.article_id = p.parent_id desc, a.published_at nulls last, a.article_id
+             limit 1
+         ) x"
+    ))
+    .bind(ids)
     .fetch_all(rc.exec())
     .await?;
     Ok(rows.into_iter().map(|r| (r.parent_id, r.article)).collect())

@@ -366,7 +366,7 @@ async fn verify_scores(
         let Some(last) = stored.last() else { break };
         after = last.article_id;
         let ids: Vec<i64> = stored.iter().map(|s| s.article_id).collect();
-        let features: HashMap<i64, rescore::Features> = rescore::features(&mut *pool.acquire().await?, &ids)
+        let features: HashMap<i64, rescore::Features> = rescore::features(&mut *pool.acquire().await?, &ids, config)
             .await?
             .into_iter()
             .map(|f| (f.article_id, f))

@@ -119,12 +119,13 @@ pub(super) fn article_from_fields(
         topics: fields.strings("topics", MAX_NAME_CHARS)?,
         highlight: None,
         related: None,
+        related_items: None,
     };
-    if kind == SourceKind::File {
-        record.related = fields
-            .mappings("related")?
-            .map(|items| related_items(&record, &items))
-            .transpose()?;
+    if kind == SourceKind::File
+        && let Some(items) = fields.mappings("related")?
+    {
+        record.related_items = Some(i32::try_from(items.len()).unwrap_or(i32::MAX));
+        record.related = Some(related_items(&record, &items)?);
     }
     Ok(record)
 }

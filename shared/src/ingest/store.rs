@@ -79,6 +79,7 @@ struct StoredRow {
     source_quality: Option<i32>,
     source_heat: Option<i32>,
     source_published: Option<bool>,
+    source_related_items: Option<i32>,
     images: Json<Vec<Image>>,
     topics: Vec<String>,
 }
@@ -116,6 +117,7 @@ impl StoredRow {
             topics: Some(self.topics.clone()),
             highlight: None,
             related: None,
+            related_items: self.source_related_items,
         }
     }
 }
@@ -125,6 +127,7 @@ select a.article_id, a.canonical_url, a.amp_key, a.slug, a.source_kind, a.catego
        a.title, a.excerpt, a.original_url, a.web_url, a.amp_url, a.cdn_amp_url,
        a.published_at, a.source_updated_at, p.domain as provider_domain, p.name as provider_name,
        a.locale, a.secured, a.removed, a.source_quality, a.source_heat, a.source_published,
+       a.source_related_items,
        coalesce((select jsonb_agg(jsonb_build_object('url', i.url, 'width', i.width,
                         'height', i.height, 'is_cached', i.is_cached) order by i.position)
                  from article_image i where i.article_id = a.article_id), '[]') as images,
@@ -181,6 +184,7 @@ fn columns_differ(record: &ArticleRecord, stored: &StoredRow) -> bool {
         || r.quality != s.source_quality
         || r.heat != s.source_heat
         || r.published != s.source_published
+        || r.related_items != s.source_related_items
 }
 
 /// Writes one batch in one transaction. The batch is borrowed so that a
@@ -482,11 +486,12 @@ async fn apply_highlights(tx: &mut PgConnection, planned: &[Planned<'_>]) -> Res
 const UPSERT_ARTICLES: &str = "
 insert into article (canonical_url, slug, amp_key, source_kind, category, type, title, excerpt,
                      original_url, web_url, amp_url, cdn_amp_url, published_at, source_updated_at,
-                     provider_id, locale, secured, removed, source_quality, source_heat, source_published)
+                     provider_id, locale, secured, removed, source_quality, source_heat, source_published,
+                     source_related_items)
 select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                      $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[],
                      $14::timestamptz[], $15::bigint[], $16::text[], $17::text[], $18::bool[], $19::int[],
-                     $20::int[], $21::bool[])
+                     $20::int[], $21::bool[], $22::int[])
 on conflict (canonical_url) do update set
     slug = excluded.slug, amp_key = excluded.amp_key, source_kind = excluded.source_kind,
     category = excluded.category, type = excluded.type, title = excluded.title,
@@ -496,6 +501,7 @@ on conflict (canonical_url) do update set
     provider_id = excluded.provider_id, locale = excluded.locale, secured = excluded.secured,
     removed = excluded.removed, source_quality = excluded.source_quality,
     source_heat = excluded.source_heat, source_published = excluded.source_published,
+    source_related_items = excluded.source_related_items,
     version = article.version + 1
 returning canonical_url, article_id, (xmax = 0) as inserted";
 
@@ -539,6 +545,7 @@ async fn upsert_articles(
         .bind(column!(|r: &ArticleRecord, _| r.quality))
         .bind(column!(|r: &ArticleRecord, _| r.heat))
         .bind(column!(|r: &ArticleRecord, _| r.published))
+        .bind(column!(|r: &ArticleRecord, _| r.related_items))
         .fetch_all(&mut *tx)
         .await
 }

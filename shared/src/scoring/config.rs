@@ -8,7 +8,8 @@ use std::fmt::Display;
 use serde::{Deserialize, Serialize};
 
 use super::heat::HeatParams;
-use super::{QUALITY_MAX, QUALITY_MIN, normalize_domain};
+use super::lead::LeadRules;
+use super::{QUALITY_MIN, normalize_domain};
 
 /// Upper bound for every weight: far above any sensible value, and low enough
 /// that sums of weights (and weight * count) stay finite.
@@ -16,6 +17,9 @@ const MAX_WEIGHT: f64 = 1000.0;
 /// Upper bound for the future tolerance: one week. Anything larger would let
 /// an article dated next month go live today.
 const WEEK_MINUTES: i64 = 7 * 24 * 60;
+/// Upper bound for the publish threshold. Computed quality is 0..=100, but a
+/// source's own quality (Smartable's runs to about 250) can be higher.
+const MAX_THRESHOLD: i32 = 10_000;
 
 /// Everything the scoring functions need besides the article itself.
 ///
@@ -25,6 +29,9 @@ const WEEK_MINUTES: i64 = 7 * 24 * 60;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScoringConfig {
+    /// Where an article's quality comes from: computed by us, or the
+    /// quality its source shipped (computed where the source has none).
+    pub quality_source: QualitySource,
     /// Weight of each quality component.
     pub weights: QualityWeights,
     /// Reputation `0..=100` per provider domain (lowercase, without `www.`).
@@ -42,10 +49,96 @@ pub struct ScoringConfig {
     pub corroboration_decay: f64,
     /// Quality needed to publish automatically.
     pub publish_threshold: i32,
+    /// Ties of the lead rule (one published lead per coverage group).
+    pub lead: LeadRules,
     pub heat: HeatParams,
     /// How far in the future `published_at` may be (clock skew between
     /// providers and us) before the article is held back.
     pub future_tolerance_minutes: i64,
+}
+
+/// Where quality comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QualitySource {
+    /// Our own 0..=100 score, from the article's features.
+    #[default]
+    Computed,
+    /// The quality the source file shipped; our computed score where it has none.
+    Source,
+}
+
+/// A named starting point for the scoring configuration; a config file
+/// then overrides single values on top of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScoringPreset {
+    /// newsgraph's own scoring: computed quality, time-decayed heat.
+    #[default]
+    Default,
+    /// Reproduces Smartable's decisions: the source's quality, Smartable's
+    /// heat (quality + 20 per related item), publication floor 65.
+    Smartable,
+}
+
+impl std::str::FromStr for ScoringPreset {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name {
+            "default" => Ok(Self::Default),
+            "smartable" => Ok(Self::Smartable),
+            other => Err(format!("unknown scoring preset `{other}`; known: default, smartable")),
+        }
+    }
+}
+
+impl ScoringPreset {
+    /// The preset's full configuration.
+    pub fn config(self) -> ScoringConfig {
+        match self {
+            Self::Default => ScoringConfig::default(),
+            Self::Smartable => ScoringConfig {
+                quality_source: QualitySource::Source,
+                // Smartable's published leads start at 70 and its held-back
+                // leads end at 60 (corpus/smartable-election): halfway.
+                publish_threshold: 65,
+                heat: HeatParams {
+                    formula: super::heat::HeatFormula::Smartable,
+                    ..HeatParams::default()
+                },
+                ..ScoringConfig::default()
+            },
+        }
+    }
+
+    /// The preset with `overrides` (a JSON object, possibly partial, as in
+    /// a `--scoring-config` file) applied on top: objects merge key by key,
+    /// any other value replaces the preset's. Unknown keys are refused.
+    pub fn with_overrides(self, overrides: Option<&str>) -> Result<ScoringConfig, serde_json::Error> {
+        let Some(text) = overrides else {
+            return Ok(self.config());
+        };
+        let overrides: serde_json::Value = serde_json::from_str(text)?;
+        let mut merged = serde_json::to_value(self.config())?;
+        merge_json(&mut merged, overrides);
+        serde_json::from_value(merged)
+    }
+}
+
+fn merge_json(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(slot) => merge_json(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, over) => *slot = over,
+    }
 }
 
 /// Relative weights of the quality components; only their ratios matter.
@@ -101,6 +194,7 @@ pub struct TitleRules {
 impl Default for ScoringConfig {
     fn default() -> Self {
         Self {
+            quality_source: QualitySource::Computed,
             weights: QualityWeights::default(),
             // Reputations are an editorial decision, not the code's: none by default.
             provider_reputation: BTreeMap::new(),
@@ -110,6 +204,7 @@ impl Default for ScoringConfig {
             title: TitleRules::default(),
             corroboration_decay: 0.5,
             publish_threshold: 50,
+            lead: LeadRules::default(),
             heat: HeatParams::default(),
             future_tolerance_minutes: 10,
         }
@@ -236,7 +331,7 @@ impl ScoringConfig {
         // Integers in lo..=hi. A zero "full credit" value would divide by
         // zero; a 0-letter shouting word would make every word shout.
         let min_title = i64::from(t.ideal_min_chars);
-        let (q_min, q_max) = (i64::from(QUALITY_MIN), i64::from(QUALITY_MAX));
+        let (q_min, q_max) = (i64::from(QUALITY_MIN), i64::from(MAX_THRESHOLD));
         let tolerance = self.future_tolerance_minutes;
         let integers: [(&str, i64, i64, i64); 10] = [
             ("default_reputation", self.default_reputation.into(), 0, 100),
@@ -263,6 +358,7 @@ impl ScoringConfig {
             ("title.punctuation_penalty", t.punctuation_penalty, 0.0, 1.0),
             ("title.bait_penalty", t.bait_penalty, 0.0, 1.0),
             ("heat.coverage_weight", h.coverage_weight, 0.0, MAX_WEIGHT),
+            ("heat.related_weight", h.related_weight, 0.0, MAX_WEIGHT),
             ("heat.unknown_age_hours", h.unknown_age_hours, 0.0, 1_000_000.0),
         ];
         for (field, value, lo, hi) in numbers {
@@ -279,6 +375,8 @@ impl ScoringConfig {
         // offset divides by zero for an article published just now.
         let positives = [
             ("heat.gravity", h.gravity, 10.0),
+            // 0 would let two equal articles of the same minute hold each other back.
+            ("lead.tie_window_hours", self.lead.tie_window_hours, 1_000_000.0),
             ("heat.age_offset_hours", h.age_offset_hours, 1000.0),
             ("heat.scale", h.scale, 1_000_000.0),
         ];
@@ -453,13 +551,40 @@ mod tests {
     fn refuses_bad_corroboration_threshold_and_tolerance() {
         assert_eq!(refused(|c| c.corroboration_decay = 1.0), "corroboration_decay");
         assert_eq!(refused(|c| c.corroboration_decay = -0.5), "corroboration_decay");
-        assert_eq!(refused(|c| c.publish_threshold = 101), "publish_threshold");
+        assert_eq!(refused(|c| c.publish_threshold = 10_001), "publish_threshold");
         assert_eq!(refused(|c| c.publish_threshold = -1), "publish_threshold");
         assert_eq!(refused(|c| c.future_tolerance_minutes = -1), "future_tolerance_minutes");
         assert_eq!(
             refused(|c| c.future_tolerance_minutes = 7 * 24 * 60 + 1),
             "future_tolerance_minutes"
         );
+    }
+
+    #[test]
+    fn presets_are_valid_and_overrides_apply_on_top() {
+        for preset in [ScoringPreset::Default, ScoringPreset::Smartable] {
+            preset.config().validate().unwrap();
+        }
+        assert_eq!(ScoringPreset::Default.config(), ScoringConfig::default());
+        let config = ScoringPreset::Smartable
+            .with_overrides(Some(r#"{"publish_threshold": 80, "heat": {"related_weight": 10}}"#))
+            .unwrap();
+        assert_eq!(config.publish_threshold, 80);
+        assert_eq!(config.heat.related_weight, 10.0);
+        // What the override does not name stays the preset's.
+        assert_eq!(config.quality_source, QualitySource::Source);
+        assert_eq!(config.heat.formula, super::super::heat::HeatFormula::Smartable);
+        assert!(
+            ScoringPreset::Smartable
+                .with_overrides(Some(r#"{"heat": {"gravit": 1}}"#))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn refuses_bad_lead_rules() {
+        assert_eq!(refused(|c| c.lead.tie_window_hours = 0.0), "lead.tie_window_hours");
+        assert_eq!(refused(|c| c.lead.tie_window_hours = f64::NAN), "lead.tie_window_hours");
     }
 
     #[test]

@@ -1,12 +1,23 @@
-//! Heat: time-decayed interest, Hacker-News style, `-1` while unpublished.
+//! Heat: how much an article should be shown now, `-1` while unpublished.
+//!
+//! Two formulas (`heat.formula`):
 //!
 //! ```text
-//! points = max(0, quality + coverage_weight * corroborating_providers + editor_boost)
-//! heat   = round(scale * points / (age_hours + age_offset_hours)^gravity)
+//! decay (default):
+//!   points = max(0, quality + coverage_weight * corroborating_providers + editor_boost)
+//!   hn     = points / (age_hours + age_offset_hours)^gravity      (the Hacker-News score)
+//!   heat   = round(scale * ln(1 + 1e9 * hn))
+//! smartable:
+//!   heat   = max(0, quality + related_weight * related_items + editor_boost)
 //! ```
 //!
-//! Heat depends on "now", so the worker refreshes it periodically; for fixed
-//! inputs it only ever decreases as time passes.
+//! `decay` orders exactly as the Hacker-News score does, but on a logarithmic
+//! scale: the linear score of a 2020 article is 10^-5 of a fresh one and
+//! rounds to 0, so a feed of the back catalogue would be ordered by id. The
+//! logarithm keeps every age apart (at scale 1000, a day at five years old
+//! is still a step of 1). It depends on "now", so the worker refreshes it
+//! periodically; for fixed inputs it only ever decreases as time passes.
+//! `smartable` is the heat Smartable's files carry, and does not decay.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,28 +27,47 @@ use super::config::ScoringConfig;
 /// Heat of an article that is not published: sorts below every published one.
 pub const UNPUBLISHED_HEAT: i32 = -1;
 
-/// Heat parameters (`heat` in the config): see the formula above.
+/// Keeps `1e9 * hn` far above 1 for any article younger than a century, so
+/// the `1 +` (which keeps heat >= 0) changes nothing that matters.
+const DECAY_REACH: f64 = 1e9;
+
+/// Which heat formula applies (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeatFormula {
+    #[default]
+    Decay,
+    Smartable,
+}
+
+/// Heat parameters (`heat` in the config): see the formulas above.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HeatParams {
+    pub formula: HeatFormula,
     pub gravity: f64,
     pub age_offset_hours: f64,
-    /// Points added per distinct corroborating provider.
+    /// Points added per distinct corroborating provider (`decay`).
     pub coverage_weight: f64,
+    /// Heat per unit of ln(1 + 1e9 * hn) (`decay`).
     pub scale: f64,
     /// Age assumed when `published_at` is unknown: old, so an undated
     /// article never floats to the top.
     pub unknown_age_hours: f64,
+    /// Heat added per item of the related list (`smartable`).
+    pub related_weight: f64,
 }
 
 impl Default for HeatParams {
     fn default() -> Self {
         Self {
+            formula: HeatFormula::Decay,
             gravity: 1.8,
             age_offset_hours: 2.0,
             coverage_weight: 5.0,
-            scale: 100.0,
+            scale: 1000.0,
             unknown_age_hours: 168.0,
+            related_weight: 20.0,
         }
     }
 }
@@ -47,6 +77,8 @@ pub struct HeatInput {
     pub quality: i32,
     /// Distinct other providers among the related articles.
     pub corroborating_providers: usize,
+    /// Items of the article's own related list.
+    pub related_items: usize,
     /// Points an editor adds (or, negative, removes).
     pub editor_boost: i32,
     /// The final publication state (after editor overrides).
@@ -66,12 +98,21 @@ pub fn heat(input: HeatInput, config: &ScoringConfig) -> i32 {
         return UNPUBLISHED_HEAT;
     }
     let params = &config.heat;
-    let coverage = params.coverage_weight * input.corroborating_providers as f64;
-    // `max` also turns a NaN (only from an unvalidated config) into 0.
-    let points = (f64::from(input.quality) + coverage + f64::from(input.editor_boost)).max(0.0);
-    let age = age_hours(input.published_at, input.now, params);
-    let value = params.scale * points / (age + params.age_offset_hours).powf(params.gravity);
-    // `as` saturates (and maps NaN to 0); `max` guards a negative scale.
+    let value = match params.formula {
+        HeatFormula::Decay => {
+            let coverage = params.coverage_weight * input.corroborating_providers as f64;
+            // `max` also turns a NaN (only from an unvalidated config) into 0.
+            let points = (f64::from(input.quality) + coverage + f64::from(input.editor_boost)).max(0.0);
+            let age = age_hours(input.published_at, input.now, params);
+            let hn = points / (age + params.age_offset_hours).powf(params.gravity);
+            params.scale * (DECAY_REACH * hn).ln_1p()
+        }
+        HeatFormula::Smartable => {
+            let related = params.related_weight * input.related_items as f64;
+            f64::from(input.quality) + related + f64::from(input.editor_boost)
+        }
+    };
+    // `as` saturates (and maps NaN to 0); `max` guards a negative result.
     (value.round() as i32).max(0)
 }
 
@@ -97,6 +138,7 @@ mod tests {
         HeatInput {
             quality: 80,
             corroborating_providers: 2,
+            related_items: 3,
             editor_boost: 0,
             published: true,
             published_at: Some(at(0)),
@@ -121,12 +163,40 @@ mod tests {
     #[test]
     fn formula_matches_documentation() {
         let config = ScoringConfig::default();
-        // points = 80 + 5 * 2 = 90; age 0: 100 * 90 / 2^1.8.
-        assert_eq!(heat(input(0), &config), (9000.0 / 2f64.powf(1.8)).round() as i32);
-        assert_eq!(heat(input(0), &config), 2585);
-        // 24 hours later: 100 * 90 / 26^1.8.
-        assert_eq!(heat(input(24), &config), (9000.0 / 26f64.powf(1.8)).round() as i32);
-        assert_eq!(heat(input(24), &config), 26);
+        // points = 80 + 5 * 2 = 90; age 0: 1000 * ln(1 + 1e9 * 90 / 2^1.8).
+        let expected = |age: f64| (1000.0 * (1e9 * 90.0 / (age + 2.0).powf(1.8)).ln_1p()).round() as i32;
+        assert_eq!(heat(input(0), &config), expected(0.0));
+        assert_eq!(heat(input(0), &config), 23975);
+        assert_eq!(heat(input(24), &config), expected(24.0));
+        assert_eq!(heat(input(24), &config), 19359);
+    }
+
+    #[test]
+    fn old_articles_stay_apart() {
+        let config = ScoringConfig::default();
+        // Five years old, one day apart: still distinct heats, in age order.
+        let five_years = 5 * 365 * 24;
+        let (older, newer) = (heat(input(five_years + 24), &config), heat(input(five_years), &config));
+        assert!(newer > older && older > 0, "{newer} {older}");
+        // And a better article of the same day is hotter.
+        let better = HeatInput {
+            quality: 90,
+            ..input(five_years)
+        };
+        assert!(heat(better, &config) > newer);
+    }
+
+    #[test]
+    fn smartable_formula_is_quality_plus_twenty_per_related_item() {
+        let config = super::super::ScoringPreset::Smartable.config();
+        // 80 + 20 * 3, whatever the age.
+        assert_eq!(heat(input(0), &config), 140);
+        assert_eq!(heat(input(24 * 900), &config), 140);
+        let boosted = HeatInput {
+            editor_boost: 15,
+            ..input(0)
+        };
+        assert_eq!(heat(boosted, &config), 155);
     }
 
     #[test]
@@ -203,9 +273,12 @@ mod tests {
             quality: i32::MAX,
             editor_boost: i32::MAX,
             corroborating_providers: usize::MAX,
+            related_items: usize::MAX,
             ..input(0)
         };
-        assert_eq!(heat(huge, &config), i32::MAX);
+        assert!(heat(huge, &config) > heat(input(0), &config));
+        let smartable = super::super::ScoringPreset::Smartable.config();
+        assert_eq!(heat(huge, &smartable), i32::MAX, "saturates");
     }
 
     fn any_input() -> impl Strategy<Value = HeatInput> {
@@ -217,15 +290,19 @@ mod tests {
             any::<bool>(),
             proptest::option::of(time()),
             time(),
+            0usize..1000,
         )
             .prop_map(
-                |(quality, corroborating_providers, editor_boost, published, published_at, now)| HeatInput {
-                    quality,
-                    corroborating_providers,
-                    editor_boost,
-                    published,
-                    published_at,
-                    now,
+                |(quality, corroborating_providers, editor_boost, published, published_at, now, related_items)| {
+                    HeatInput {
+                        quality,
+                        corroborating_providers,
+                        related_items,
+                        editor_boost,
+                        published,
+                        published_at,
+                        now,
+                    }
                 },
             )
     }

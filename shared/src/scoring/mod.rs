@@ -8,11 +8,15 @@
 
 pub mod config;
 pub mod heat;
+pub mod lead;
 pub mod publication;
 pub mod quality;
 
-pub use config::{CompletenessRules, ConfigError, QualityWeights, ScoringConfig, TitleRules};
-pub use heat::{HeatInput, HeatParams, UNPUBLISHED_HEAT, heat};
+pub use config::{
+    CompletenessRules, ConfigError, QualitySource, QualityWeights, ScoringConfig, ScoringPreset, TitleRules,
+};
+pub use heat::{HeatFormula, HeatInput, HeatParams, UNPUBLISHED_HEAT, heat};
+pub use lead::{LeadRules, Rival};
 pub use publication::{PublicationDecision, PublicationInput, automatic_decision};
 pub use quality::{ComponentScore, QualityBreakdown, QualityInput, QualityScore, quality};
 
@@ -88,6 +92,7 @@ mod worked_examples {
         let input = HeatInput {
             quality,
             corroborating_providers,
+            related_items: corroborating_providers,
             editor_boost: 0,
             published,
             published_at: Some(published_at()),
@@ -105,6 +110,7 @@ mod worked_examples {
             published_at: Some(published_at()),
             now,
             removed: false,
+            rival: None,
         };
         automatic_decision(input, &config())
     }
@@ -137,7 +143,7 @@ mod worked_examples {
         );
         assert_eq!(
             [0, 3, 24, 168].map(|h| heat_after(score.total, 2, true, h)),
-            [2872, 552, 28, 1]
+            [24081, 22431, 19464, 16084]
         );
     }
 

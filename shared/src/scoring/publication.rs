@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::config::ScoringConfig;
+use super::lead::{Rival, outranked_by};
 use super::normalize_domain;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,9 @@ pub struct PublicationInput {
     pub published_at: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
     pub removed: bool,
+    /// The highest-ranked eligible article of its coverage group, if any
+    /// (see [`super::lead`]).
+    pub rival: Option<Rival>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +39,8 @@ pub struct PublicationDecision {
 /// - `published_at` is at most `future_tolerance_minutes` after `now`
 ///   (an unknown date is not in the future: undated articles are judged on
 ///   the other rules, and heat already ranks them as old);
-/// - the article is not removed.
+/// - the article is not removed;
+/// - no article of its coverage group outranks it (the lead rule).
 ///
 /// Editor overrides are applied elsewhere, in SQL (see the module doc).
 pub fn automatic_decision(input: PublicationInput, config: &ScoringConfig) -> PublicationDecision {
@@ -72,6 +77,10 @@ pub fn automatic_decision(input: PublicationInput, config: &ScoringConfig) -> Pu
         reasons.push("article is removed".to_string());
     }
 
+    if let Some(reason) = outranked_by(input.quality, input.published_at, input.rival.as_ref(), &config.lead) {
+        reasons.push(reason);
+    }
+
     PublicationDecision {
         publish: reasons.is_empty(),
         reasons,
@@ -101,6 +110,7 @@ mod tests {
             published_at: Some(now() - TimeDelta::hours(1)),
             now: now(),
             removed: false,
+            rival: None,
         }
     }
 
@@ -216,6 +226,29 @@ mod tests {
     }
 
     #[test]
+    fn an_outranking_neighbour_holds_back() {
+        let rival = |quality| {
+            Some(Rival {
+                slug: "cnn-lead".into(),
+                quality,
+                published_at: Some(now()),
+            })
+        };
+        let held = decide(PublicationInput {
+            rival: rival(185),
+            ..input()
+        });
+        assert_eq!(held.reasons, ["not the lead: cnn-lead has quality 185"]);
+        assert!(
+            decide(PublicationInput {
+                rival: rival(79),
+                ..input()
+            })
+            .publish
+        );
+    }
+
+    #[test]
     fn every_failed_rule_is_listed() {
         let all_bad = PublicationInput {
             quality: 0,
@@ -223,9 +256,15 @@ mod tests {
             published_at: Some(now() + TimeDelta::days(2)),
             now: now(),
             removed: true,
+            rival: Some(Rival {
+                slug: "the-lead".into(),
+                quality: 90,
+                published_at: None,
+            }),
         };
         let decision = decide(all_bad);
         assert!(!decision.publish);
-        assert_eq!(decision.reasons.len(), 4, "{:?}", decision.reasons);
+        assert_eq!(decision.reasons.len(), 5, "{:?}", decision.reasons);
+        assert_eq!(decision.reasons[4], "not the lead: the-lead has quality 90");
     }
 }
