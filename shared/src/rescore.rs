@@ -8,19 +8,24 @@
 //! while the statement waits for the row lock, PostgreSQL re-reads the row and
 //! the new override is what the statement sees.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
+use crate::scoring::lead::best_rival;
 use crate::scoring::{
-    HeatInput, PublicationInput, QualityInput, QualitySource, Rival, ScoringConfig, automatic_decision, heat, quality,
+    HeatInput, PublicationInput, QualityInput, QualityScore, QualitySource, Rival, ScoringConfig, automatic_decision,
+    heat, quality,
 };
 
 /// What an article's scores are computed from (read by [`features`]).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Features {
     pub article_id: i64,
+    pub slug: String,
     pub provider_domain: Option<String>,
     pub title: String,
     pub excerpt: Option<String>,
@@ -34,10 +39,12 @@ pub struct Features {
     pub corroborating_providers: i64,
     /// The quality the source shipped.
     pub source_quality: Option<i32>,
-    /// The highest-ranked eligible article of its coverage group.
-    pub rival_slug: Option<String>,
-    pub rival_quality: Option<i32>,
-    pub rival_published_at: Option<DateTime<Utc>>,
+    /// The eligible articles of its coverage group, as parallel arrays
+    /// (their quality as stored, null until scored).
+    pub neighbour_ids: Vec<i64>,
+    pub neighbour_qualities: Vec<Option<i32>>,
+    pub neighbour_published_at: Vec<Option<DateTime<Utc>>>,
+    pub neighbour_slugs: Vec<String>,
     pub editor_boost: i32,
     pub published_at: Option<DateTime<Utc>>,
     pub removed: bool,
@@ -46,8 +53,9 @@ pub struct Features {
 /// An article's coverage group is its related articles in either direction.
 /// Of those, the *eligible* ones count: not removed, not taken down by an
 /// editor, not from a blocked provider (`$3`). Coverage counts their
-/// distinct other providers; the rival is the best-ranked of them (highest
-/// quality, then earliest), the only one the lead rule needs.
+/// distinct other providers; the lead rule compares the article with the
+/// best-ranked of them, chosen in Rust once the qualities of the articles
+/// recomputed together are known (see [`recompute`]).
 ///
 /// A neighbour's quality is read as the current configuration makes it
 /// (`$2`: the source's quality first), so under the Smartable preset the
@@ -58,11 +66,14 @@ pub struct Features {
 /// the id list, and each neighbour is read by a primary key probe that nothing
 /// can be pushed into (`offset 0`; eligibility tested outside).
 const FEATURES: &str = "
-select a.article_id, p.domain as provider_domain, a.title, a.excerpt,
+select a.article_id, a.slug, p.domain as provider_domain, a.title, a.excerpt,
        i.article_id is not null as has_image, i.width as image_width, i.height as image_height,
        a.amp_url is not null as has_amp,
-       topics.topic_count, coalesce(a.source_related_items, 0)::bigint as related_items, coverage.corroborating_providers, a.source_quality,
-       rival.slug as rival_slug, coverage.rival_quality, rival.published_at as rival_published_at,
+       topics.topic_count, coalesce(a.source_related_items, 0)::bigint as related_items,
+       coverage.corroborating_providers, a.source_quality,
+       coalesce(coverage.ids, '{}') as neighbour_ids, coalesce(coverage.qualities, '{}') as neighbour_qualities,
+       coalesce(coverage.published_ats, '{}') as neighbour_published_at,
+       coalesce(coverage.slugs, '{}') as neighbour_slugs,
        s.editor_boost, a.published_at, a.removed
 from unnest($1::bigint[]) as wanted(article_id)
 join article a on a.article_id = wanted.article_id
@@ -73,13 +84,12 @@ cross join lateral (select count(*) as topic_count from article_topic t where t.
 cross join lateral (
     select count(distinct other.provider_id) filter (where other.provider_id is distinct from a.provider_id)
                as corroborating_providers,
-           (array_agg(other.article_id order by other.quality desc, other.published_at nulls last, other.article_id)
-               filter (where other.quality is not null))[1] as rival_id,
-           max(other.quality) as rival_quality
+           array_agg(other.article_id) as ids, array_agg(other.quality) as qualities,
+           array_agg(other.published_at) as published_ats, array_agg(other.slug) as slugs
     from (select related_article_id as article_id from article_relation where article_id = a.article_id
           union
           select article_id from article_relation where related_article_id = a.article_id) neighbour
-    cross join lateral (select o.article_id, o.provider_id, o.published_at, o.removed, os.editor_override,
+    cross join lateral (select o.article_id, o.slug, o.provider_id, o.published_at, o.removed, os.editor_override,
                                case when $2 then coalesce(o.source_quality, os.quality) else os.quality end as quality,
                                op.domain
                         from article o
@@ -91,12 +101,12 @@ cross join lateral (
            or not exists (select from unnest($3::text[]) blocked(domain)
                           where lower(other.domain) = blocked.domain
                              or lower(other.domain) like '%.' || blocked.domain))
-) coverage
-left join article rival on rival.article_id = coverage.rival_id";
+) coverage";
 
 /// Writes scores; `published` and `heat` follow the override of the row as
 /// it is when the row is locked. Returns the articles whose quality or
-/// publication state changed, with whether the publication did.
+/// publication state changed: whether the publication did, the quality
+/// before and after.
 ///
 /// A recompute never overwrites one that began after it (`scored_at` is the
 /// transaction's start): a long batch that read an article before a change
@@ -123,7 +133,7 @@ written as (
       and (s.scored_at is null or s.scored_at <= now())
     returning s.article_id, s.published, before.published as was_published, s.quality, before.quality as was_quality
 )
-select article_id, published is distinct from was_published, quality is distinct from was_quality
+select article_id, published is distinct from was_published, was_quality, quality
 from written
 where published is distinct from was_published or quality is distinct from was_quality";
 
@@ -153,8 +163,8 @@ pub struct Recomputed {
     pub scored: Vec<i64>,
     /// Articles whose publication state changed.
     pub publication_changed: Vec<i64>,
-    /// Articles whose quality changed (the lead of their groups may have).
-    pub quality_changed: Vec<i64>,
+    /// Articles whose quality changed: (id, before, after).
+    pub quality_changed: Vec<(i64, Option<i32>, i32)>,
     /// Requested ids that no longer exist.
     pub missing: Vec<i64>,
 }
@@ -192,10 +202,10 @@ pub async fn features(
         .await
 }
 
-/// Scores one article: quality, heat if published, the automatic decision
-/// and the breakdown, as the worker stores them.
-pub fn score(f: &Features, config: &ScoringConfig, now: DateTime<Utc>) -> Scores {
-    let corroborating = usize::try_from(f.corroborating_providers).unwrap_or_default();
+/// An article's quality under `config`: the computed score with its
+/// breakdown, and the quality that counts (the source's under
+/// `quality_source: source`, where it has one).
+fn quality_of(f: &Features, config: &ScoringConfig) -> (QualityScore, i32, &'static str) {
     let scored = quality(
         &QualityInput {
             provider_domain: f.provider_domain.clone(),
@@ -204,22 +214,51 @@ pub fn score(f: &Features, config: &ScoringConfig, now: DateTime<Utc>) -> Scores
             image: f.has_image.then_some((f.image_width, f.image_height)),
             has_amp: f.has_amp,
             topic_count: usize::try_from(f.topic_count).unwrap_or_default(),
-            corroborating_providers: corroborating,
+            corroborating_providers: usize::try_from(f.corroborating_providers).unwrap_or_default(),
         },
         config,
     );
-    let (total, quality_from) = match (config.quality_source, f.source_quality) {
-        (QualitySource::Source, Some(source)) => (source, "source"),
-        _ => (scored.total, "computed"),
-    };
-    let rival = match (&f.rival_slug, f.rival_quality) {
-        (Some(slug), Some(quality)) => Some(Rival {
-            slug: slug.clone(),
-            quality,
-            published_at: f.rival_published_at,
-        }),
-        _ => None,
-    };
+    match (config.quality_source, f.source_quality) {
+        (QualitySource::Source, Some(source)) => (scored, source, "source"),
+        _ => {
+            let total = scored.total;
+            (scored, total, "computed")
+        }
+    }
+}
+
+/// The best-ranked neighbour, with `fresh` qualities (of the articles
+/// recomputed together) in place of the stored ones.
+fn rival_of(f: &Features, fresh: &HashMap<i64, i32>) -> Option<Rival> {
+    let candidates = f.neighbour_ids.iter().enumerate().filter_map(|(i, id)| {
+        let quality = fresh.get(id).copied().or(f.neighbour_qualities[i])?;
+        Some((*id, quality, f.neighbour_published_at[i], f.neighbour_slugs[i].as_str()))
+    });
+    best_rival(candidates)
+}
+
+/// Scores one article: quality, heat if published, the automatic decision
+/// and the breakdown, as the worker stores them, with the neighbours'
+/// qualities as stored.
+pub fn score(f: &Features, config: &ScoringConfig, now: DateTime<Utc>) -> Scores {
+    let (scored, total, quality_from) = quality_of(f, config);
+    scores(
+        f,
+        config,
+        now,
+        (scored, total, quality_from),
+        rival_of(f, &HashMap::new()),
+    )
+}
+
+fn scores(
+    f: &Features,
+    config: &ScoringConfig,
+    now: DateTime<Utc>,
+    (scored, total, quality_from): (QualityScore, i32, &'static str),
+    rival: Option<Rival>,
+) -> Scores {
+    let corroborating = usize::try_from(f.corroborating_providers).unwrap_or_default();
     let decision = automatic_decision(
         PublicationInput {
             quality: total,
@@ -245,11 +284,10 @@ pub fn score(f: &Features, config: &ScoringConfig, now: DateTime<Utc>) -> Scores
         },
         config,
     );
-    let auto_publish = decision.publish;
     Scores {
         quality: total,
         heat_if_published: hot,
-        auto_publish,
+        auto_publish: decision.publish,
         breakdown: json!({
             "quality_from": quality_from,
             "quality": scored.breakdown,
@@ -262,6 +300,12 @@ pub fn score(f: &Features, config: &ScoringConfig, now: DateTime<Utc>) -> Scores
 
 /// Recomputes the given articles on `conn` (a transaction or a plain
 /// connection), at time `now`.
+///
+/// Qualities first, for all of them; then each decision, comparing with
+/// the neighbours' new qualities where they are recomputed here too, so a
+/// group recomputed together settles in one pass. Neighbours outside the
+/// set are compared as stored: [`follow_ups`] queues what their changes
+/// affect.
 pub async fn recompute(
     conn: &mut PgConnection,
     article_ids: &[i64],
@@ -272,8 +316,14 @@ pub async fn recompute(
     let mut outcome = Recomputed::default();
     let (mut ids, mut qualities, mut heats, mut breakdowns, mut auto) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for f in &features {
-        let scores = score(f, config, now);
+    let qualities_of: Vec<_> = features.iter().map(|f| quality_of(f, config)).collect();
+    let fresh: HashMap<i64, i32> = features
+        .iter()
+        .zip(&qualities_of)
+        .map(|(f, (_, total, _))| (f.article_id, *total))
+        .collect();
+    for (f, quality) in features.iter().zip(qualities_of) {
+        let scores = scores(f, config, now, quality, rival_of(f, &fresh));
         ids.push(f.article_id);
         qualities.push(scores.quality);
         heats.push(scores.heat_if_published);
@@ -283,7 +333,7 @@ pub async fn recompute(
     let found: std::collections::HashSet<i64> = ids.iter().copied().collect();
     outcome.missing = article_ids.iter().copied().filter(|id| !found.contains(id)).collect();
     if !ids.is_empty() {
-        let changed: Vec<(i64, bool, bool)> = sqlx::query_as(WRITE)
+        let changed: Vec<(i64, bool, Option<i32>, i32)> = sqlx::query_as(WRITE)
             .bind(&ids)
             .bind(&qualities)
             .bind(&heats)
@@ -291,12 +341,12 @@ pub async fn recompute(
             .bind(&auto)
             .fetch_all(&mut *conn)
             .await?;
-        for (id, publication_changed, quality_changed) in changed {
+        for (id, publication_changed, before, after) in changed {
             if publication_changed {
                 outcome.publication_changed.push(id);
             }
-            if quality_changed {
-                outcome.quality_changed.push(id);
+            if before != Some(after) {
+                outcome.quality_changed.push((id, before, after));
             }
         }
     }
@@ -304,9 +354,55 @@ pub async fn recompute(
     Ok(outcome)
 }
 
+/// The recomputes a recompute's changes call for, outside the articles it
+/// recomputed: the articles of the coverage groups whose lead may have
+/// changed.
+///
+/// - An article whose publication changed (removed, or no longer so):
+///   every neighbour, its eligibility changed.
+/// - An article whose quality went from `a` to `b`: the neighbours whose
+///   quality lies in `a..=b` (or `b..=a`), the only ones for which it moved
+///   across (or onto) their own quality. The others are outranked, or not,
+///   as before. A first quality (`a` unknown) counts from below everything.
+pub async fn follow_ups(
+    conn: &mut PgConnection,
+    outcome: &Recomputed,
+    config: &ScoringConfig,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = outcome.publication_changed.clone();
+    let (mut low, mut high) = (vec![i32::MIN; ids.len()], vec![i32::MAX; ids.len()]);
+    for &(id, before, after) in &outcome.quality_changed {
+        ids.push(id);
+        low.push(before.map_or(i32::MIN, |b| b.min(after)));
+        high.push(before.map_or(after, |b| b.max(after)));
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar(
+        "select distinct n.article_id
+         from unnest($1::bigint[], $2::int[], $3::int[]) c(article_id, low, high)
+         cross join lateral (select related_article_id as article_id from article_relation where article_id = c.article_id
+                             union
+                             select article_id from article_relation where related_article_id = c.article_id) n
+         join article a on a.article_id = n.article_id
+         join article_state s on s.article_id = n.article_id
+         where n.article_id <> all($4)
+           and (c.low = -2147483648 and c.high = 2147483647
+                or coalesce(case when $5 then coalesce(a.source_quality, s.quality) else s.quality end, c.high)
+                   between c.low and c.high)",
+    )
+    .bind(&ids)
+    .bind(&low)
+    .bind(&high)
+    .bind(&outcome.scored)
+    .bind(config.quality_source == QualitySource::Source)
+    .fetch_all(conn)
+    .await
+}
+
 /// The articles related to these, in either direction: the articles of
-/// their coverage groups, whose lead can change when these articles'
-/// quality or eligibility does.
+/// their coverage groups.
 pub async fn related_of(conn: &mut PgConnection, article_ids: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "select related_article_id from article_relation where article_id = any($1)

@@ -510,11 +510,8 @@ async fn override_survives_concurrent_recomputes() {
         let outcome = rescore::recompute(&mut tx, &[id], &config, chrono::Utc::now())
             .await
             .unwrap();
-        let changed: Vec<i64> = [outcome.publication_changed, outcome.quality_changed].concat();
-        if !changed.is_empty() {
-            let related = rescore::related_of(&mut tx, &changed).await.unwrap();
-            enqueue_recompute(&mut tx, &related).await.unwrap();
-        }
+        let follow_ups = rescore::follow_ups(&mut tx, &outcome, &config).await.unwrap();
+        enqueue_recompute(&mut tx, &follow_ups).await.unwrap();
         tx.commit().await.unwrap();
     };
     let start = state(&db, id).await.version;

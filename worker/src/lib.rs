@@ -114,9 +114,9 @@ pub(crate) struct JobContext {
 }
 
 impl JobContext {
-    /// Recomputes these articles in one transaction, and queues their related
-    /// articles (both directions) in the same transaction when their quality
-    /// or publication changed: the lead of their coverage groups may have.
+    /// Recomputes these articles in one transaction, and queues in the same
+    /// transaction the articles of their coverage groups whose lead the
+    /// changes may have moved (`rescore::follow_ups`).
     /// These follow-ups settle instead of bouncing back and forth: quality
     /// depends on the neighbours' providers and eligibility, never on their
     /// automatic decisions, and the lead rule is acyclic (see
@@ -128,14 +128,8 @@ impl JobContext {
     pub async fn recompute(&self, article_ids: &[i64]) -> Result<rescore::Recomputed, sqlx::Error> {
         let mut tx = rescore::begin(&self.pool).await?;
         let outcome = rescore::recompute(&mut tx, article_ids, &self.scoring, chrono::Utc::now()).await?;
-        let mut changed = outcome.publication_changed.clone();
-        changed.extend(&outcome.quality_changed);
-        if !changed.is_empty() {
-            changed.sort_unstable();
-            changed.dedup();
-            let related = rescore::related_of(&mut tx, &changed).await?;
-            newsgraph_shared::jobs::enqueue_recompute(&mut tx, &related).await?;
-        }
+        let follow_ups = rescore::follow_ups(&mut tx, &outcome, &self.scoring).await?;
+        newsgraph_shared::jobs::enqueue_recompute(&mut tx, &follow_ups).await?;
         // API subscribers hear of it when (and only if) this commits.
         let events = ArticleEvents {
             rescored: outcome.scored.clone(),

@@ -43,6 +43,21 @@ impl Default for LeadRules {
     }
 }
 
+/// The best-ranked of `candidates` (id, quality, published_at, slug): the
+/// highest quality, then the earliest (undated last), then the lowest id.
+pub fn best_rival<'a>(candidates: impl Iterator<Item = (i64, i32, Option<DateTime<Utc>>, &'a str)>) -> Option<Rival> {
+    let rank = |&(id, quality, at, _): &(i64, i32, Option<DateTime<Utc>>, &str)| {
+        (std::cmp::Reverse(quality), at.is_none(), at, id)
+    };
+    candidates
+        .min_by_key(rank)
+        .map(|(_, quality, published_at, slug)| Rival {
+            slug: slug.to_string(),
+            quality,
+            published_at,
+        })
+}
+
 /// Why `rival` leads an article of `quality` published at `published_at`,
 /// or `None` when the article is not outranked.
 ///
@@ -118,6 +133,19 @@ mod tests {
             Some("not the lead: the-rival has the same quality 125 and was published 24 hours earlier")
         );
         assert!(decide(125, at(0), rival(125, at(-110))).is_some());
+    }
+
+    #[test]
+    fn the_best_rival_is_the_highest_then_the_earliest() {
+        let candidates = [
+            (1, 120, at(0), "a"),
+            (2, 125, None, "undated"),
+            (3, 125, at(5), "later"),
+            (4, 125, at(-5), "earlier"),
+        ];
+        assert_eq!(best_rival(candidates.into_iter()).unwrap().slug, "earlier");
+        assert_eq!(best_rival(candidates[..3].iter().copied()).unwrap().slug, "later");
+        assert_eq!(best_rival(std::iter::empty()), None);
     }
 
     #[test]
