@@ -358,19 +358,20 @@ pub async fn recompute(
 /// recomputed: the articles of the coverage groups whose lead may have
 /// changed.
 ///
-/// - An article whose publication changed (removed, or no longer so):
-///   every neighbour, its eligibility changed.
-/// - An article whose quality went from `a` to `b`: the neighbours whose
-///   quality lies in `a..=b` (or `b..=a`), the only ones for which it moved
-///   across (or onto) their own quality. The others are outranked, or not,
-///   as before. A first quality (`a` unknown) counts from below everything.
+/// An article whose quality went from `a` to `b` moved across (or onto)
+/// the quality of the neighbours whose quality lies in `a..=b` (or
+/// `b..=a`): only those can have gained or lost it as the one that
+/// outranks them. A first quality (`a` unknown) counts from below
+/// everything. Automatic publication changes call for nothing: the rule
+/// never looks at a neighbour's automatic decision. (What changes a
+/// neighbour's eligibility queues its neighbours where it happens: the
+/// import for `removed`, the editorial actions for overrides.)
 pub async fn follow_ups(
     conn: &mut PgConnection,
     outcome: &Recomputed,
     config: &ScoringConfig,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let mut ids = outcome.publication_changed.clone();
-    let (mut low, mut high) = (vec![i32::MIN; ids.len()], vec![i32::MAX; ids.len()]);
+    let (mut ids, mut low, mut high) = (Vec::new(), Vec::new(), Vec::new());
     for &(id, before, after) in &outcome.quality_changed {
         ids.push(id);
         low.push(before.map_or(i32::MIN, |b| b.min(after)));
@@ -388,9 +389,8 @@ pub async fn follow_ups(
          join article a on a.article_id = n.article_id
          join article_state s on s.article_id = n.article_id
          where n.article_id <> all($4)
-           and (c.low = -2147483648 and c.high = 2147483647
-                or coalesce(case when $5 then coalesce(a.source_quality, s.quality) else s.quality end, c.high)
-                   between c.low and c.high)",
+           and coalesce(case when $5 then coalesce(a.source_quality, s.quality) else s.quality end, c.high)
+               between c.low and c.high",
     )
     .bind(&ids)
     .bind(&low)

@@ -329,7 +329,22 @@ pub async fn write_batch_in(
         .collect();
     replace_images_and_topics(&mut *tx, cache, &media).await?;
 
-    let ids: Vec<i64> = written.iter().map(|(_, id, _)| *id).collect();
+    let mut ids: Vec<i64> = written.iter().map(|(_, id, _)| *id).collect();
+    // A tombstone set or lifted changes who may lead its coverage groups:
+    // its neighbours are recomputed too.
+    let eligibility_changed: Vec<i64> = changed
+        .iter()
+        .filter(|p| {
+            p.stored
+                .is_some_and(|row| row.removed != p.record.removed.unwrap_or(false))
+        })
+        .filter_map(|p| id_of.get(p.key.as_str()).copied())
+        .collect();
+    if !eligibility_changed.is_empty() {
+        ids.extend(crate::rescore::related_of(&mut *tx, &eligibility_changed).await?);
+        ids.sort_unstable();
+        ids.dedup();
+    }
     outcome.jobs_enqueued = jobs::enqueue_recompute(&mut *tx, &ids).await?;
     outcome.enqueued = ids;
     Ok(outcome)
