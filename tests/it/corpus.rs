@@ -11,11 +11,11 @@ use serde_yaml_ng::Value;
 
 use crate::support::{TestDb, corpus_dir};
 
-async fn import(db: &TestDb, paths: &[PathBuf]) -> ImportReport {
+pub(crate) async fn import(db: &TestDb, paths: &[PathBuf]) -> ImportReport {
     import_paths(&db.pool, paths, |_| {}).await.expect("import runs")
 }
 
-fn article_files(corpus: &Path) -> Vec<PathBuf> {
+pub(crate) fn article_files(corpus: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in ["_news", "_archive/news"] {
         for entry in std::fs::read_dir(corpus.join(dir)).unwrap() {
@@ -26,12 +26,12 @@ fn article_files(corpus: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn slug_of(path: &Path) -> String {
+pub(crate) fn slug_of(path: &Path) -> String {
     path.file_stem().unwrap().to_str().unwrap().to_string()
 }
 
 /// The front matter as a plain YAML value, read independently of our parser.
-fn front_matter(path: &Path) -> Value {
+pub(crate) fn front_matter(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap().replace("\r\n", "\n");
     let yaml = text.strip_prefix("---\n").unwrap().split("\n---\n").next().unwrap();
     serde_yaml_ng::from_str(yaml).unwrap()

@@ -68,7 +68,7 @@ async fn import_dir(db: &TestDb, dir: &Path) {
 
 /// Runs a worker with `config` until the queue is empty; returns how many
 /// jobs it ran.
-async fn drain(db: &TestDb, config: &ScoringConfig) -> i64 {
+pub(crate) async fn drain(db: &TestDb, config: &ScoringConfig) -> i64 {
     let done = || db.count("select count(*) from apalis.jobs where status = 'Done'");
     let before = done().await;
     let mut options = WorkerOptions::new(config.clone());

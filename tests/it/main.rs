@@ -21,6 +21,7 @@ mod api_visibility;
 mod auth;
 mod cli;
 mod corpus;
+mod corpus_scoring;
 mod coverage_groups;
 mod database_restart;
 mod editor_console;

@@ -14,8 +14,8 @@
 //! `decay` orders exactly as the Hacker-News score does, but on a logarithmic
 //! scale: the linear score of a 2020 article is 10^-5 of a fresh one and
 //! rounds to 0, so a feed of the back catalogue would be ordered by id. The
-//! logarithm keeps every age apart (at scale 1000, a day at five years old
-//! is still a step of 1). It depends on "now", so the worker refreshes it
+//! logarithm keeps every age apart (at scale 10,000, a day at five years
+//! old is still a step of 10). It depends on "now", so the worker refreshes it
 //! periodically; for fixed inputs it only ever decreases as time passes.
 //! `smartable` is the heat Smartable's files carry, and does not decay.
 
@@ -65,7 +65,7 @@ impl Default for HeatParams {
             gravity: 1.8,
             age_offset_hours: 2.0,
             coverage_weight: 5.0,
-            scale: 1000.0,
+            scale: 10_000.0,
             unknown_age_hours: 168.0,
             related_weight: 20.0,
         }
@@ -163,12 +163,12 @@ mod tests {
     #[test]
     fn formula_matches_documentation() {
         let config = ScoringConfig::default();
-        // points = 80 + 5 * 2 = 90; age 0: 1000 * ln(1 + 1e9 * 90 / 2^1.8).
-        let expected = |age: f64| (1000.0 * (1e9 * 90.0 / (age + 2.0).powf(1.8)).ln_1p()).round() as i32;
+        // points = 80 + 5 * 2 = 90; age 0: 10000 * ln(1 + 1e9 * 90 / 2^1.8).
+        let expected = |age: f64| (10_000.0 * (1e9 * 90.0 / (age + 2.0).powf(1.8)).ln_1p()).round() as i32;
         assert_eq!(heat(input(0), &config), expected(0.0));
-        assert_eq!(heat(input(0), &config), 23975);
+        assert_eq!(heat(input(0), &config), 239754);
         assert_eq!(heat(input(24), &config), expected(24.0));
-        assert_eq!(heat(input(24), &config), 19359);
+        assert_eq!(heat(input(24), &config), 193585);
     }
 
     #[test]

@@ -143,7 +143,7 @@ mod worked_examples {
         );
         assert_eq!(
             [0, 3, 24, 168].map(|h| heat_after(score.total, 2, true, h)),
-            [24081, 22431, 19464, 16084]
+            [240808, 224314, 194639, 160840]
         );
     }
 
