@@ -336,9 +336,10 @@ async fn editor_console_lists_and_searches_articles_in_chromium() {
         &format!(
             "document.getElementById('detail').dataset.id === '{markets}' \
              && document.getElementById('d-quality').textContent === '100' \
-             && document.getElementById('d-heat').textContent === '250'"
+             && document.getElementById('d-heat').textContent === '250' \
+             && document.getElementById('d-lead').textContent === 'Lead of its coverage group: Ocean heat hits a record'"
         ),
-        "the article's scores",
+        "the article's scores and its coverage group's lead",
     )
     .await;
     no_csp_violations(&page).await;

@@ -12,7 +12,8 @@
     fragment ArticleFields on Article {
       id title webUrl publishedAt removed quality heat published version scoreBreakdown
       source { quality heat published }
-      publication { published decidedBy override reason editor at scoredAt }
+      publication { published decidedBy override reason editor at scoredAt automaticReasons }
+      lead { id title }
       provider { id name domain }
       topics { id slug name }
     }`;
@@ -387,8 +388,34 @@
       if (p.scoredAt) decision += `, scored ${fmtTime(p.scoredAt)}`;
     }
     $("d-decision").textContent = `${decision}.`;
+    renderRules(article, p);
     $("act-clear").disabled = p.decidedBy !== "EDITOR";
     renderBreakdown(article.scoreBreakdown);
+  }
+
+  // What the rules alone decide (they still speak under an editor's
+  // override), and the lead of the article's coverage group.
+  function renderRules(article, p) {
+    const reasons = p.automaticReasons;
+    $("d-rules").textContent = !reasons
+      ? ""
+      : reasons.length
+        ? `The rules alone hold it back: ${reasons.join("; ")}.`
+        : "The rules alone publish it.";
+    const box = $("d-lead");
+    const lead = article.lead;
+    if (!lead) {
+      box.textContent = "No article of its coverage group is published.";
+    } else if (lead.id === article.id) {
+      box.textContent = "It leads its coverage group.";
+    } else {
+      const link = document.createElement("button");
+      link.type = "button";
+      link.className = "link";
+      link.textContent = lead.title;
+      link.addEventListener("click", () => select(lead.id));
+      box.replaceChildren(document.createTextNode("Lead of its coverage group: "), link);
+    }
   }
 
   function renderBreakdown(breakdown) {
