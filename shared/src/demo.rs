@@ -497,8 +497,12 @@ fn article_file(rng: &mut Rng, s: &Story, related: &[&Story]) -> DemoFile {
     } else {
         (rng.range(30, 400), true)
     };
+    // A few withdrawn by their source, as real feeds have: never published.
+    let removed = if rng.chance(3) { "removed: true\n" } else { "" };
+    let published = published && removed.is_empty();
+    let heat = if published { heat } else { -1 };
     out.push_str(&format!(
-        "type: article\nquality: {}\nheat: {heat}\npublished: {published}\n\n",
+        "type: article\nquality: {}\nheat: {heat}\n{removed}published: {published}\n\n",
         s.quality
     ));
     out.push_str(&format!("provider:\n  name: {name}\n  domain: {domain}\n  images:\n"));
@@ -553,6 +557,12 @@ pub fn generate(articles: usize, seed: u64) -> Vec<DemoFile> {
         .map(|_| new_story(&mut rng, &mut used, base))
         .collect();
 
+    // Coverage groups: related items mostly cover the same topic, so the
+    // lead rule picks one story of a group and holds back the others.
+    let mut same_topic: Vec<Vec<usize>> = vec![Vec::new(); SUBJECTS.len()];
+    for (j, story) in stories.iter().enumerate() {
+        same_topic[story.topic].push(j);
+    }
     let mut files: Vec<DemoFile> = (0..TOPICS.len()).map(topic_file).collect();
     files.extend(ORGS.iter().copied().map(organization_file));
     for (i, story) in stories[..articles].iter().enumerate() {
@@ -562,8 +572,12 @@ pub fn generate(articles: usize, seed: u64) -> Vec<DemoFile> {
             if rng.chance(60) { rng.range(1, 6) as usize } else { 0 },
         );
         while related.len() < wanted {
-            // mostly other articles of the set; `extras >= 8` always fills a list of 6
-            let j = if articles > 1 && rng.chance(75) {
+            // mostly the same topic, mostly other articles of the set;
+            // `extras >= 8` always fills a list of 6
+            let pool = &same_topic[story.topic];
+            let j = if pool.len() > 6 && rng.chance(80) {
+                pool[rng.below(pool.len())]
+            } else if articles > 1 && rng.chance(75) {
                 rng.below(articles)
             } else {
                 articles + rng.below(extras)

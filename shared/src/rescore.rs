@@ -15,7 +15,7 @@ use serde_json::json;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
-use crate::scoring::lead::best_rival;
+use crate::scoring::lead::{Candidate, best_rival};
 use crate::scoring::{
     HeatInput, PublicationInput, QualityInput, QualityScore, QualitySource, Rival, ScoringConfig, automatic_decision,
     heat, quality,
@@ -44,7 +44,6 @@ pub struct Features {
     pub neighbour_ids: Vec<i64>,
     pub neighbour_qualities: Vec<Option<i32>>,
     pub neighbour_published_at: Vec<Option<DateTime<Utc>>>,
-    pub neighbour_slugs: Vec<String>,
     pub editor_boost: i32,
     pub published_at: Option<DateTime<Utc>>,
     pub removed: bool,
@@ -52,7 +51,7 @@ pub struct Features {
 
 /// An article's coverage group is its related articles in either direction.
 /// Of those, the *eligible* ones count: not removed, not taken down by an
-/// editor, not from a blocked provider (`$3`). Coverage counts their
+/// editor, not from a blocked provider. Coverage counts their
 /// distinct other providers; the lead rule compares the article with the
 /// best-ranked of them, chosen in Rust once the qualities of the articles
 /// recomputed together are known (see [`recompute`]).
@@ -65,7 +64,10 @@ pub struct Features {
 /// the planner to index lookups whatever the statistics say: it is driven by
 /// the id list, and each neighbour is read by a primary key probe that nothing
 /// can be pushed into (`offset 0`; eligibility tested outside).
-const FEATURES: &str = "
+macro_rules! features {
+    ($neighbour_domain:literal, $not_blocked:literal) => {
+        concat!(
+            "
 select a.article_id, a.slug, p.domain as provider_domain, a.title, a.excerpt,
        i.article_id is not null as has_image, i.width as image_width, i.height as image_height,
        a.amp_url is not null as has_amp,
@@ -73,7 +75,6 @@ select a.article_id, a.slug, p.domain as provider_domain, a.title, a.excerpt,
        coverage.corroborating_providers, a.source_quality,
        coalesce(coverage.ids, '{}') as neighbour_ids, coalesce(coverage.qualities, '{}') as neighbour_qualities,
        coalesce(coverage.published_ats, '{}') as neighbour_published_at,
-       coalesce(coverage.slugs, '{}') as neighbour_slugs,
        s.editor_boost, a.published_at, a.removed
 from unnest($1::bigint[]) as wanted(article_id)
 join article a on a.article_id = wanted.article_id
@@ -85,23 +86,37 @@ cross join lateral (
     select count(distinct other.provider_id) filter (where other.provider_id is distinct from a.provider_id)
                as corroborating_providers,
            array_agg(other.article_id) as ids, array_agg(other.quality) as qualities,
-           array_agg(other.published_at) as published_ats, array_agg(other.slug) as slugs
+           array_agg(other.published_at) as published_ats
     from (select related_article_id as article_id from article_relation where article_id = a.article_id
           union
           select article_id from article_relation where related_article_id = a.article_id) neighbour
-    cross join lateral (select o.article_id, o.slug, o.provider_id, o.published_at, o.removed, os.editor_override,
-                               case when $2 then coalesce(o.source_quality, os.quality) else os.quality end as quality,
-                               op.domain
+    cross join lateral (select o.article_id, o.provider_id, o.published_at, o.removed, os.editor_override,
+                               case when $2 then coalesce(o.source_quality, os.quality) else os.quality end as quality",
+            $neighbour_domain,
+            "
                         from article o
                         join article_state os on os.article_id = o.article_id
-                        left join provider op on op.provider_id = o.provider_id
                         where o.article_id = neighbour.article_id offset 0) other
-    where not other.removed and other.editor_override is distinct from 'unpublish'
-      and (cardinality($3::text[]) = 0 or other.domain is null
+    where not other.removed and other.editor_override is distinct from 'unpublish'",
+            $not_blocked,
+            "
+) coverage"
+        )
+    };
+}
+/// [`features!`] without a blocklist: no neighbour's provider to read.
+const FEATURES: &str = features!("", "");
+/// [`features!`] with a blocklist (`$3`): a neighbour of a blocked provider
+/// (or one of its subdomains) is not eligible.
+const FEATURES_BLOCKING: &str = features!(
+    ",
+                               (select op.domain from provider op where op.provider_id = o.provider_id) as domain",
+    "
+      and (other.domain is null
            or not exists (select from unnest($3::text[]) blocked(domain)
                           where lower(other.domain) = blocked.domain
-                             or lower(other.domain) like '%.' || blocked.domain))
-) coverage";
+                             or lower(other.domain) like '%.' || blocked.domain))"
+);
 
 /// Writes scores; `published` and `heat` follow the override of the row as
 /// it is when the row is locked. Returns the articles whose quality or
@@ -189,14 +204,22 @@ pub async fn features(
     article_ids: &[i64],
     config: &ScoringConfig,
 ) -> Result<Vec<Features>, sqlx::Error> {
+    let source_quality = config.quality_source == QualitySource::Source;
+    if config.blocked_providers.is_empty() {
+        return sqlx::query_as(FEATURES)
+            .bind(article_ids)
+            .bind(source_quality)
+            .fetch_all(conn)
+            .await;
+    }
     let blocked: Vec<String> = config
         .blocked_providers
         .iter()
         .map(|d| crate::scoring::normalize_domain(d))
         .collect();
-    sqlx::query_as(FEATURES)
+    sqlx::query_as(FEATURES_BLOCKING)
         .bind(article_ids)
-        .bind(config.quality_source == QualitySource::Source)
+        .bind(source_quality)
         .bind(&blocked)
         .fetch_all(conn)
         .await
@@ -229,26 +252,62 @@ fn quality_of(f: &Features, config: &ScoringConfig) -> (QualityScore, i32, &'sta
 
 /// The best-ranked neighbour, with `fresh` qualities (of the articles
 /// recomputed together) in place of the stored ones.
-fn rival_of(f: &Features, fresh: &HashMap<i64, i32>) -> Option<Rival> {
+fn rival_of(f: &Features, fresh: &HashMap<i64, i32>) -> Option<Candidate> {
     let candidates = f.neighbour_ids.iter().enumerate().filter_map(|(i, id)| {
         let quality = fresh.get(id).copied().or(f.neighbour_qualities[i])?;
-        Some((*id, quality, f.neighbour_published_at[i], f.neighbour_slugs[i].as_str()))
+        Some((*id, quality, f.neighbour_published_at[i]))
     });
     best_rival(candidates)
 }
 
-/// Scores one article: quality, heat if published, the automatic decision
-/// and the breakdown, as the worker stores them, with the neighbours'
-/// qualities as stored.
-pub fn score(f: &Features, config: &ScoringConfig, now: DateTime<Utc>) -> Scores {
-    let (scored, total, quality_from) = quality_of(f, config);
-    scores(
-        f,
-        config,
-        now,
-        (scored, total, quality_from),
-        rival_of(f, &HashMap::new()),
-    )
+/// The slugs the reasons name: those of the rivals at least as good as
+/// their article (only they can outrank it), read in one statement.
+async fn rival_slugs(
+    conn: &mut PgConnection,
+    rivals: impl Iterator<Item = (Option<Candidate>, i32)>,
+) -> Result<HashMap<i64, String>, sqlx::Error> {
+    let mut ids: Vec<i64> = rivals
+        .filter_map(|(rival, quality)| rival.filter(|r| r.1 >= quality).map(|r| r.0))
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<(i64, String)> = sqlx::query_as("select article_id, slug from article where article_id = any($1)")
+        .bind(&ids)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+fn named(rival: Option<Candidate>, slugs: &HashMap<i64, String>) -> Option<Rival> {
+    rival.map(|(id, quality, published_at)| Rival {
+        slug: slugs.get(&id).cloned().unwrap_or_else(|| format!("article {id}")),
+        quality,
+        published_at,
+    })
+}
+
+/// Scores articles as the worker stores them (quality, heat if published,
+/// the automatic decision and the breakdown), each at its own time, with
+/// the neighbours' qualities as stored: what a recompute of each alone
+/// would write.
+pub async fn score_alone(
+    conn: &mut PgConnection,
+    features: &[(&Features, DateTime<Utc>)],
+    config: &ScoringConfig,
+) -> Result<Vec<Scores>, sqlx::Error> {
+    let none = HashMap::new();
+    let qualities: Vec<_> = features.iter().map(|(f, _)| quality_of(f, config)).collect();
+    let rivals: Vec<_> = features.iter().map(|(f, _)| rival_of(f, &none)).collect();
+    let slugs = rival_slugs(conn, rivals.iter().copied().zip(qualities.iter().map(|q| q.1))).await?;
+    Ok(features
+        .iter()
+        .zip(qualities)
+        .zip(rivals)
+        .map(|(((f, now), quality), rival)| scores(f, config, *now, quality, named(rival, &slugs)))
+        .collect())
 }
 
 fn scores(
@@ -322,8 +381,11 @@ pub async fn recompute(
         .zip(&qualities_of)
         .map(|(f, (_, total, _))| (f.article_id, *total))
         .collect();
-    for (f, quality) in features.iter().zip(qualities_of) {
-        let scores = scores(f, config, now, quality, rival_of(f, &fresh));
+    let rivals: Vec<_> = features.iter().map(|f| rival_of(f, &fresh)).collect();
+    let totals = qualities_of.iter().map(|q| q.1);
+    let slugs = rival_slugs(&mut *conn, rivals.iter().copied().zip(totals)).await?;
+    for ((f, quality), rival) in features.iter().zip(qualities_of).zip(rivals) {
+        let scores = scores(f, config, now, quality, named(rival, &slugs));
         ids.push(f.article_id);
         qualities.push(scores.quality);
         heats.push(scores.heat_if_published);
@@ -388,7 +450,8 @@ pub async fn follow_ups(
                              select article_id from article_relation where related_article_id = c.article_id) n
          join article a on a.article_id = n.article_id
          join article_state s on s.article_id = n.article_id
-         where n.article_id <> all($4)
+         left join unnest($4::bigint[]) recomputed(article_id) on recomputed.article_id = n.article_id
+         where recomputed.article_id is null
            and coalesce(case when $5 then coalesce(a.source_quality, s.quality) else s.quality end, c.high)
                between c.low and c.high",
     )

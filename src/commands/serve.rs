@@ -56,22 +56,40 @@ pub struct Args {
 }
 
 pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
-    let pool = db::connect_with_settings(
+    let listener = bind(args.bind).await?;
+    let pool = connect(database_url, &args).await?;
+    serve_on(listener, pool, args).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Binds the API's address; a taken one fails naming the way out.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|error| {
+        let hint = match error.kind() {
+            std::io::ErrorKind::AddrInUse => format!(
+                "{addr} is taken (another newsgraph, or another server): choose another address with \
+                 --bind ADDR or NEWSGRAPH_BIND, e.g. --bind 127.0.0.1:{}",
+                addr.port().wrapping_add(1)
+            ),
+            _ => format!("while binding {addr} (--bind ADDR or NEWSGRAPH_BIND)"),
+        };
+        anyhow::Error::new(error).context(hint)
+    })
+}
+
+/// The API's database pool.
+pub async fn connect(database_url: &str, args: &Args) -> anyhow::Result<sqlx::PgPool> {
+    Ok(db::connect_with_settings(
         database_url,
         args.pool_size,
         newsgraph_api::DB_ACQUIRE_TIMEOUT,
         newsgraph_api::DB_SETTINGS,
     )
-    .await?;
-    serve(pool, args).await?;
-    Ok(ExitCode::SUCCESS)
+    .await?)
 }
 
-/// Binds and serves until SIGTERM or SIGINT.
-pub async fn serve(pool: sqlx::PgPool, args: Args) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(args.bind)
-        .await
-        .with_context(|| format!("while binding {}", args.bind))?;
+/// Serves on a bound listener until SIGTERM or SIGINT.
+pub async fn serve_on(listener: tokio::net::TcpListener, pool: sqlx::PgPool, args: Args) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let config = ApiConfig {
         body_limit: args.body_limit,

@@ -24,6 +24,7 @@ mod corpus;
 mod corpus_scoring;
 mod coverage_groups;
 mod database_restart;
+mod dev;
 mod editor_console;
 mod editorial;
 mod enqueue;

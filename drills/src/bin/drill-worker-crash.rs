@@ -366,13 +366,15 @@ async fn verify_scores(
         let Some(last) = stored.last() else { break };
         after = last.article_id;
         let ids: Vec<i64> = stored.iter().map(|s| s.article_id).collect();
-        let features: HashMap<i64, rescore::Features> = rescore::features(&mut *pool.acquire().await?, &ids, config)
+        let mut conn = pool.acquire().await?;
+        let features: HashMap<i64, rescore::Features> = rescore::features(&mut conn, &ids, config)
             .await?
             .into_iter()
             .map(|f| (f.article_id, f))
             .collect();
+        let expected = expected_scores(&mut conn, &stored, &features, config).await?;
         for s in &stored {
-            let problem = match check(s, features.get(&s.article_id), config, rescore_started) {
+            let problem = match check(s, expected.get(&s.article_id), rescore_started) {
                 Ok(()) => continue,
                 Err(problem) => problem,
             };
@@ -389,13 +391,26 @@ async fn verify_scores(
     Ok(bad)
 }
 
-fn check(
-    s: &Stored,
-    features: Option<&rescore::Features>,
+/// What a recompute of each stored article alone, at the time its breakdown
+/// says, would have written.
+async fn expected_scores(
+    conn: &mut sqlx::PgConnection,
+    stored: &[Stored],
+    features: &HashMap<i64, rescore::Features>,
     config: &ScoringConfig,
-    rescore_started: DateTime<Utc>,
-) -> Result<(), String> {
-    let features = features.ok_or("no features")?;
+) -> Result<HashMap<i64, rescore::Scores>> {
+    let timed: Vec<(&rescore::Features, DateTime<Utc>)> = stored
+        .iter()
+        .filter_map(|s| {
+            let computed_at = s.score_breakdown.as_ref()?["computed_at"].as_str()?.parse().ok()?;
+            Some((features.get(&s.article_id)?, computed_at))
+        })
+        .collect();
+    let scores = rescore::score_alone(conn, &timed, config).await?;
+    Ok(timed.iter().map(|(f, _)| f.article_id).zip(scores).collect())
+}
+
+fn check(s: &Stored, expected: Option<&rescore::Scores>, rescore_started: DateTime<Utc>) -> Result<(), String> {
     let scored_at = s.scored_at.ok_or("never scored")?;
     if scored_at < rescore_started {
         return Err(format!(
@@ -403,11 +418,7 @@ fn check(
         ));
     }
     let breakdown = s.score_breakdown.as_ref().ok_or("no breakdown")?;
-    let computed_at: DateTime<Utc> = breakdown["computed_at"]
-        .as_str()
-        .and_then(|at| at.parse().ok())
-        .ok_or("the breakdown has no computed_at")?;
-    let expected = rescore::score(features, config, computed_at);
+    let expected = expected.ok_or("no features, or a breakdown without computed_at")?;
     let published = match s.editor_override.as_deref() {
         Some("publish") => true,
         Some(_) => false,

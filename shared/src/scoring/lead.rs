@@ -43,19 +43,13 @@ impl Default for LeadRules {
     }
 }
 
-/// The best-ranked of `candidates` (id, quality, published_at, slug): the
-/// highest quality, then the earliest (undated last), then the lowest id.
-pub fn best_rival<'a>(candidates: impl Iterator<Item = (i64, i32, Option<DateTime<Utc>>, &'a str)>) -> Option<Rival> {
-    let rank = |&(id, quality, at, _): &(i64, i32, Option<DateTime<Utc>>, &str)| {
-        (std::cmp::Reverse(quality), at.is_none(), at, id)
-    };
-    candidates
-        .min_by_key(rank)
-        .map(|(_, quality, published_at, slug)| Rival {
-            slug: slug.to_string(),
-            quality,
-            published_at,
-        })
+/// A neighbour as the lead rule ranks it: (id, quality, published_at).
+pub type Candidate = (i64, i32, Option<DateTime<Utc>>);
+
+/// The best-ranked of `candidates`: the highest quality, then the earliest
+/// (undated last), then the lowest id.
+pub fn best_rival(candidates: impl Iterator<Item = Candidate>) -> Option<Candidate> {
+    candidates.min_by_key(|&(id, quality, at)| (std::cmp::Reverse(quality), at.is_none(), at, id))
 }
 
 /// Why `rival` leads an article of `quality` published at `published_at`,
@@ -137,14 +131,9 @@ mod tests {
 
     #[test]
     fn the_best_rival_is_the_highest_then_the_earliest() {
-        let candidates = [
-            (1, 120, at(0), "a"),
-            (2, 125, None, "undated"),
-            (3, 125, at(5), "later"),
-            (4, 125, at(-5), "earlier"),
-        ];
-        assert_eq!(best_rival(candidates.into_iter()).unwrap().slug, "earlier");
-        assert_eq!(best_rival(candidates[..3].iter().copied()).unwrap().slug, "later");
+        let candidates = [(1, 120, at(0)), (2, 125, None), (3, 125, at(5)), (4, 125, at(-5))];
+        assert_eq!(best_rival(candidates.into_iter()).unwrap().0, 4, "the earliest");
+        assert_eq!(best_rival(candidates[..3].iter().copied()).unwrap().0, 3, "dated first");
         assert_eq!(best_rival(std::iter::empty()), None);
     }
 

@@ -1,0 +1,128 @@
+//! `newsgraph dev` as a newcomer runs it: one command gives a served API
+//! whose demo data is scored, and a taken port names the way out.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::TestDb;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_serves_scored_demo_data_with_held_back_coverage() {
+    let db = TestDb::new().await;
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+        .args(["dev", "--bind", "127.0.0.1:0", "--demo-articles", "120"])
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .env_remove("CARGO")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let printed = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let done = line.starts_with("Ctrl-C");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    })
+    .await
+    .unwrap();
+    let graphiql = printed
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("GraphiQL:"))
+        .unwrap_or_else(|| panic!("no GraphiQL address in {printed:#?}"))
+        .trim()
+        .to_string();
+    let text = printed.join("\n");
+    assert!(text.contains("/editor"), "{text}");
+    assert!(
+        text.contains("newsgraph token create --name my-name --role editor"),
+        "{text}"
+    );
+
+    // Anonymous readers see published articles once the built-in worker
+    // has scored them: no second command needed.
+    let client = reqwest::Client::new();
+    let query = json!({ "query": "{ articles(first: 3) { totalCount nodes { title lead { title } } } }" });
+    let total = loop {
+        let answer: Value = client
+            .post(format!("{graphiql}graphql"))
+            .json(&query)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let total = answer["data"]["articles"]["totalCount"].as_i64().unwrap_or(0);
+        if total > 0 || started.elapsed() > Duration::from_secs(60) {
+            break total;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(total > 0, "no published article a minute after the start");
+    eprintln!(
+        "dev: {total} published articles served {:?} after the start",
+        started.elapsed()
+    );
+    // The lead rule holds some coverage back, and some demo files are removed.
+    let wait_scored = Instant::now();
+    while db
+        .count("select count(*) from article_state where scored_at is null")
+        .await
+        > 0
+    {
+        assert!(
+            wait_scored.elapsed() < Duration::from_secs(60),
+            "scoring never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let held: i64 = db
+        .count(
+            "select count(*) from article_state
+             where not published and score_breakdown->'publication'->>'reasons' like '%not the lead%'",
+        )
+        .await;
+    assert!(held > 0, "no held-back coverage in the demo data");
+    assert!(db.count("select count(*) from article where removed").await > 0);
+
+    nix_terminate(&child);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "dev stops cleanly on SIGTERM: {status}");
+}
+
+#[tokio::test]
+async fn dev_names_the_way_out_when_its_port_is_taken() {
+    let db = TestDb::new().await;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+        .args(["dev", "--bind", &addr])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "a fatal error");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{addr} is taken")), "{stderr}");
+    assert!(stderr.contains("--bind ADDR or NEWSGRAPH_BIND"), "{stderr}");
+    // Nothing was loaded: the port is checked first.
+    assert_eq!(db.count("select count(*) from article").await, 0);
+}
+
+fn nix_terminate(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
