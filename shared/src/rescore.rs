@@ -11,14 +11,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use crate::scoring::lead::{Candidate, best_rival};
 use crate::scoring::{
-    HeatInput, PublicationInput, QualityInput, QualityScore, QualitySource, Rival, ScoringConfig, automatic_decision,
-    heat, quality,
+    HeatInput, PublicationDecision, PublicationInput, QualityBreakdown, QualityInput, QualityScore, QualitySource,
+    Rival, ScoringConfig, automatic_decision, heat, quality,
 };
 
 /// What an article's scores are computed from (read by [`features`]).
@@ -180,8 +179,32 @@ pub struct Recomputed {
     pub publication_changed: Vec<i64>,
     /// Articles whose quality changed: (id, before, after).
     pub quality_changed: Vec<(i64, Option<i32>, i32)>,
+    /// The recomputes these changes call for: articles outside this
+    /// recompute whose lead the changes may have moved (see [`follow_ups`]).
+    pub follow_ups: Vec<i64>,
     /// Requested ids that no longer exist.
     pub missing: Vec<i64>,
+}
+
+/// The `score_breakdown` stored with an article: why it has its scores.
+/// Typed, so a recompute of thousands of articles serialises it straight
+/// into the statement's parameter instead of building JSON trees first.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Breakdown {
+    /// `source` or `computed`: which quality counted.
+    pub quality_from: &'static str,
+    /// Our computed quality, component by component.
+    pub quality: QualityBreakdown,
+    pub publication: PublicationDecision,
+    pub heat: HeatDetail,
+    pub computed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HeatDetail {
+    pub if_published: i32,
+    pub editor_boost: i32,
+    pub corroborating_providers: usize,
 }
 
 /// What the scoring rules give for one article's features at time `now`,
@@ -194,7 +217,7 @@ pub struct Scores {
     /// The automatic publication decision.
     pub auto_publish: bool,
     /// The `score_breakdown` stored with the article.
-    pub breakdown: serde_json::Value,
+    pub breakdown: Breakdown,
 }
 
 /// Reads the scoring features of these articles under `config` (missing ids
@@ -347,13 +370,17 @@ fn scores(
         quality: total,
         heat_if_published: hot,
         auto_publish: decision.publish,
-        breakdown: json!({
-            "quality_from": quality_from,
-            "quality": scored.breakdown,
-            "publication": decision,
-            "heat": { "if_published": hot, "editor_boost": f.editor_boost, "corroborating_providers": corroborating },
-            "computed_at": now,
-        }),
+        breakdown: Breakdown {
+            quality_from,
+            quality: scored.breakdown,
+            publication: decision,
+            heat: HeatDetail {
+                if_published: hot,
+                editor_boost: f.editor_boost,
+                corroborating_providers: corroborating,
+            },
+            computed_at: now,
+        },
     }
 }
 
@@ -412,56 +439,41 @@ pub async fn recompute(
             }
         }
     }
+    outcome.follow_ups = follow_ups(&features, &outcome.quality_changed);
     outcome.scored = ids;
     Ok(outcome)
 }
 
-/// The recomputes a recompute's changes call for, outside the articles it
-/// recomputed: the articles of the coverage groups whose lead may have
-/// changed.
+/// The articles of the coverage groups whose lead the quality changes may
+/// have moved, outside the recomputed ones; read off the features, which
+/// hold every eligible neighbour with its quality.
 ///
 /// An article whose quality went from `a` to `b` moved across (or onto)
 /// the quality of the neighbours whose quality lies in `a..=b` (or
 /// `b..=a`): only those can have gained or lost it as the one that
 /// outranks them. A first quality (`a` unknown) counts from below
-/// everything. Automatic publication changes call for nothing: the rule
-/// never looks at a neighbour's automatic decision. (What changes a
-/// neighbour's eligibility queues its neighbours where it happens: the
-/// import for `removed`, the editorial actions for overrides.)
-pub async fn follow_ups(
-    conn: &mut PgConnection,
-    outcome: &Recomputed,
-    config: &ScoringConfig,
-) -> Result<Vec<i64>, sqlx::Error> {
-    let (mut ids, mut low, mut high) = (Vec::new(), Vec::new(), Vec::new());
-    for &(id, before, after) in &outcome.quality_changed {
-        ids.push(id);
-        low.push(before.map_or(i32::MIN, |b| b.min(after)));
-        high.push(before.map_or(after, |b| b.max(after)));
+/// everything, and a neighbour not scored yet will compare when it is.
+/// Automatic publication changes call for nothing: the rule never looks at
+/// a neighbour's automatic decision. (What changes a neighbour's
+/// eligibility queues its neighbours where it happens: the import for
+/// `removed`, the editorial actions for overrides.)
+fn follow_ups(features: &[Features], quality_changed: &[(i64, Option<i32>, i32)]) -> Vec<i64> {
+    let recomputed: std::collections::HashSet<i64> = features.iter().map(|f| f.article_id).collect();
+    let by_id: HashMap<i64, &Features> = features.iter().map(|f| (f.article_id, f)).collect();
+    let mut wanted = Vec::new();
+    for &(id, before, after) in quality_changed {
+        let Some(f) = by_id.get(&id) else { continue };
+        let (low, high) = before.map_or((i32::MIN, after), |b| (b.min(after), b.max(after)));
+        for (neighbour, quality) in f.neighbour_ids.iter().zip(&f.neighbour_qualities) {
+            let in_range = quality.is_some_and(|q| (low..=high).contains(&q));
+            if in_range && !recomputed.contains(neighbour) {
+                wanted.push(*neighbour);
+            }
+        }
     }
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    sqlx::query_scalar(
-        "select distinct n.article_id
-         from unnest($1::bigint[], $2::int[], $3::int[]) c(article_id, low, high)
-         cross join lateral (select related_article_id as article_id from article_relation where article_id = c.article_id
-                             union
-                             select article_id from article_relation where related_article_id = c.article_id) n
-         join article a on a.article_id = n.article_id
-         join article_state s on s.article_id = n.article_id
-         left join unnest($4::bigint[]) recomputed(article_id) on recomputed.article_id = n.article_id
-         where recomputed.article_id is null
-           and coalesce(case when $5 then coalesce(a.source_quality, s.quality) else s.quality end, c.high)
-               between c.low and c.high",
-    )
-    .bind(&ids)
-    .bind(&low)
-    .bind(&high)
-    .bind(&outcome.scored)
-    .bind(config.quality_source == QualitySource::Source)
-    .fetch_all(conn)
-    .await
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
 }
 
 /// The articles related to these, in either direction: the articles of

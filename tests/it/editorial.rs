@@ -510,8 +510,7 @@ async fn override_survives_concurrent_recomputes() {
         let outcome = rescore::recompute(&mut tx, &[id], &config, chrono::Utc::now())
             .await
             .unwrap();
-        let follow_ups = rescore::follow_ups(&mut tx, &outcome, &config).await.unwrap();
-        enqueue_recompute(&mut tx, &follow_ups).await.unwrap();
+        enqueue_recompute(&mut tx, &outcome.follow_ups).await.unwrap();
         tx.commit().await.unwrap();
     };
     let start = state(&db, id).await.version;

@@ -116,7 +116,7 @@ pub(crate) struct JobContext {
 impl JobContext {
     /// Recomputes these articles in one transaction, and queues in the same
     /// transaction the articles of their coverage groups whose lead the
-    /// changes may have moved (`rescore::follow_ups`).
+    /// changes may have moved (`Recomputed::follow_ups`).
     /// These follow-ups settle instead of bouncing back and forth: quality
     /// depends on the neighbours' providers and eligibility, never on their
     /// automatic decisions, and the lead rule is acyclic (see
@@ -128,8 +128,7 @@ impl JobContext {
     pub async fn recompute(&self, article_ids: &[i64]) -> Result<rescore::Recomputed, sqlx::Error> {
         let mut tx = rescore::begin(&self.pool).await?;
         let outcome = rescore::recompute(&mut tx, article_ids, &self.scoring, chrono::Utc::now()).await?;
-        let follow_ups = rescore::follow_ups(&mut tx, &outcome, &self.scoring).await?;
-        newsgraph_shared::jobs::enqueue_recompute(&mut tx, &follow_ups).await?;
+        newsgraph_shared::jobs::enqueue_recompute(&mut tx, &outcome.follow_ups).await?;
         // API subscribers hear of it when (and only if) this commits.
         let events = ArticleEvents {
             rescored: outcome.scored.clone(),

@@ -430,8 +430,9 @@ fn check(s: &Stored, expected: Option<&rescore::Scores>, rescore_started: DateTi
     if want != got {
         return Err(format!("(quality, heat, published) is {got:?}, expected {want:?}"));
     }
-    if *breakdown != expected.breakdown {
-        return Err(format!("breakdown {breakdown}, expected {}", expected.breakdown));
+    let expected_breakdown = serde_json::to_value(&expected.breakdown).map_err(|e| e.to_string())?;
+    if *breakdown != expected_breakdown {
+        return Err(format!("breakdown {breakdown}, expected {expected_breakdown}"));
     }
     Ok(())
 }
