@@ -444,29 +444,29 @@ pub async fn recompute(
     Ok(outcome)
 }
 
-/// The articles of the coverage groups whose lead the quality changes may
-/// have moved, outside the recomputed ones; read off the features, which
-/// hold every eligible neighbour with its quality.
+/// The articles of the coverage groups whose lead, or whose reason for
+/// being held back, the quality changes may have moved, outside the
+/// recomputed ones; read off the features, which hold every eligible
+/// neighbour with its quality.
 ///
-/// An article whose quality went from `a` to `b` moved across (or onto)
-/// the quality of the neighbours whose quality lies in `a..=b` (or
-/// `b..=a`): only those can have gained or lost it as the one that
-/// outranks them. A first quality (`a` unknown) counts from below
-/// everything, and a neighbour not scored yet will compare when it is.
-/// Automatic publication changes call for nothing: the rule never looks at
-/// a neighbour's automatic decision. (What changes a neighbour's
-/// eligibility queues its neighbours where it happens: the import for
-/// `removed`, the editorial actions for overrides.)
+/// An article whose quality went from `a` to `b` may outrank, or may have
+/// outranked, the neighbours whose quality is at most `max(a, b)`: their
+/// decision, or the article their reason names, can have changed. The
+/// neighbours above both never had it as the one that outranks them. A
+/// neighbour not scored yet compares when it is. Automatic publication
+/// changes call for nothing: the rule never looks at a neighbour's
+/// automatic decision. (What changes a neighbour's eligibility queues its
+/// neighbours where it happens: the import for `removed`, the editorial
+/// actions for overrides.)
 fn follow_ups(features: &[Features], quality_changed: &[(i64, Option<i32>, i32)]) -> Vec<i64> {
     let recomputed: std::collections::HashSet<i64> = features.iter().map(|f| f.article_id).collect();
     let by_id: HashMap<i64, &Features> = features.iter().map(|f| (f.article_id, f)).collect();
     let mut wanted = Vec::new();
     for &(id, before, after) in quality_changed {
         let Some(f) = by_id.get(&id) else { continue };
-        let (low, high) = before.map_or((i32::MIN, after), |b| (b.min(after), b.max(after)));
+        let high = before.map_or(after, |b| b.max(after));
         for (neighbour, quality) in f.neighbour_ids.iter().zip(&f.neighbour_qualities) {
-            let in_range = quality.is_some_and(|q| (low..=high).contains(&q));
-            if in_range && !recomputed.contains(neighbour) {
+            if quality.is_some_and(|q| q <= high) && !recomputed.contains(neighbour) {
                 wanted.push(*neighbour);
             }
         }
