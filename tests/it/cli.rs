@@ -137,3 +137,18 @@ async fn a_worker_with_an_out_of_range_weight_refuses_to_start() {
     );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[tokio::test]
+async fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let db = TestDb::new().await;
+    let output = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+        .args(["work", "--drain"])
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("worker started"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "an escape code in a pipe: {stderr:?}");
+}

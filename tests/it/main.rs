@@ -28,6 +28,7 @@ mod dev;
 mod editor_console;
 mod editorial;
 mod enqueue;
+mod env_example;
 mod import_errors;
 mod import_rules;
 mod migrations;

@@ -283,7 +283,9 @@ async fn set_overrides(pool: &PgPool) -> Result<Vec<Override>> {
     let mut overrides = Vec::new();
     for (published, action) in [(false, "publish"), (true, "unpublish")] {
         let ids: Vec<i64> = sqlx::query_scalar(
-            "select article_id from article_with_state where published = $1 and not removed order by article_id limit 3",
+            // no override yet: the three just published must not be the three taken down
+            "select article_id from article_with_state
+             where published = $1 and not removed and editor_override is null order by article_id limit 3",
         )
         .bind(published)
         .fetch_all(pool)
