@@ -304,12 +304,13 @@ async fn a_changed_quality_moves_the_lead_and_the_group_settles() {
     drain(&db, &smartable()).await;
     assert_eq!(published(&db).await, ["b"]);
 
-    // The source raises a's quality: a's recompute queues b, whose lead it took.
+    // The source raises a's quality: a's recompute recomputes b too, in
+    // the same transaction, whose lead it took.
     write(dir.path(), "2026-11-20-a.md", stories(150)[0].file());
     import_dir(&db, dir.path()).await;
     let jobs = drain(&db, &smartable()).await;
     assert_eq!(published(&db).await, ["a"]);
-    assert_eq!(jobs, 2, "a, then b once");
+    assert_eq!(jobs, 1, "a's job, which recomputed b as well");
     assert_eq!(
         reason(&state(&db, "b").await),
         "not the lead: 2026-11-20-a has quality 150"
