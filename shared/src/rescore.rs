@@ -177,8 +177,6 @@ pub struct Recomputed {
     pub scored: Vec<i64>,
     /// Articles whose publication state changed.
     pub publication_changed: Vec<i64>,
-    /// Articles whose quality changed: (id, before, after).
-    pub quality_changed: Vec<(i64, Option<i32>, i32)>,
     /// The recomputes these changes call for: articles outside this
     /// recompute whose lead the changes may have moved (see [`follow_ups`]).
     pub follow_ups: Vec<i64>,
@@ -430,16 +428,17 @@ pub async fn recompute(
             .bind(&auto)
             .fetch_all(&mut *conn)
             .await?;
+        let mut quality_changed = Vec::new();
         for (id, publication_changed, before, after) in changed {
             if publication_changed {
                 outcome.publication_changed.push(id);
             }
             if before != Some(after) {
-                outcome.quality_changed.push((id, before, after));
+                quality_changed.push((id, before, after));
             }
         }
+        outcome.follow_ups = follow_ups(&features, &quality_changed);
     }
-    outcome.follow_ups = follow_ups(&features, &outcome.quality_changed);
     outcome.scored = ids;
     Ok(outcome)
 }

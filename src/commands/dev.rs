@@ -5,7 +5,6 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use newsgraph_shared::scoring::ScoringPreset;
 use newsgraph_shared::{db, demo, ingest};
 use newsgraph_worker::WorkerOptions;
 
@@ -20,14 +19,9 @@ pub struct Args {
     #[arg(long)]
     no_serve: bool,
 
-    /// Scoring preset of the built-in worker (see `newsgraph work`).
-    #[arg(
-        long,
-        env = "NEWSGRAPH_SCORING_PRESET",
-        value_name = "NAME",
-        default_value = "default"
-    )]
-    scoring_preset: ScoringPreset,
+    /// How the built-in worker scores (as `newsgraph work`).
+    #[command(flatten)]
+    scoring: super::work::ScoringArgs,
 
     #[command(flatten)]
     serve: super::serve::Args,
@@ -59,7 +53,7 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
     };
 
     // The worker scores what the import queued, and whatever changes later.
-    let options = WorkerOptions::new(super::work::load_scoring(args.scoring_preset, None)?);
+    let options = WorkerOptions::new(args.scoring.load()?);
     let worker_pool = db::connect(database_url, options.pool_size()).await?;
     let api_pool = super::serve::connect(database_url, &args.serve).await?;
     let worker = tokio::spawn(newsgraph_worker::run(worker_pool, options));

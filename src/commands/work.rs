@@ -24,20 +24,8 @@ pub struct Args {
     #[arg(long, env = "NEWSGRAPH_WORKER_FETCH_SIZE", default_value_t = newsgraph_worker::DEFAULT_FETCH_SIZE)]
     fetch_size: usize,
 
-    /// Scoring preset: `default` (newsgraph's own scoring) or `smartable`
-    /// (reproduces Smartable's decisions); see docs/scoring.md.
-    #[arg(
-        long,
-        env = "NEWSGRAPH_SCORING_PRESET",
-        value_name = "NAME",
-        default_value = "default"
-    )]
-    scoring_preset: ScoringPreset,
-
-    /// Scoring weights and thresholds (JSON; see docs/scoring.md), applied
-    /// on top of the preset: name only what changes.
-    #[arg(long, env = "NEWSGRAPH_SCORING_CONFIG", value_name = "PATH")]
-    scoring_config: Option<PathBuf>,
+    #[command(flatten)]
+    scoring: ScoringArgs,
 
     /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9187).
     #[arg(long, env = "NEWSGRAPH_WORKER_METRICS_ADDR", value_name = "ADDR")]
@@ -60,24 +48,47 @@ pub struct Args {
     job_retention_hours: u64,
 }
 
-/// Reads and validates the scoring configuration, a preset with the file's
-/// values on top: a bad file refuses the start.
-pub fn load_scoring(preset: ScoringPreset, path: Option<&PathBuf>) -> anyhow::Result<ScoringConfig> {
-    let config = match path {
-        None => preset.config(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("while reading {}", path.display()))?;
-            preset
-                .with_overrides(Some(&text))
-                .with_context(|| format!("{} is not a valid scoring configuration", path.display()))?
-        }
-    };
-    config.validate().context("the scoring configuration is invalid")?;
-    Ok(config)
+/// How a worker scores: a preset, and a file of values on top of it.
+#[derive(Debug, clap::Args)]
+pub struct ScoringArgs {
+    /// Scoring preset: `default` (newsgraph's own scoring) or `smartable`
+    /// (reproduces Smartable's decisions); see docs/scoring.md.
+    #[arg(
+        long,
+        env = "NEWSGRAPH_SCORING_PRESET",
+        value_name = "NAME",
+        default_value = "default"
+    )]
+    scoring_preset: ScoringPreset,
+
+    /// Scoring weights and thresholds (JSON; see docs/scoring.md), applied
+    /// on top of the preset: name only what changes.
+    #[arg(long, env = "NEWSGRAPH_SCORING_CONFIG", value_name = "PATH")]
+    scoring_config: Option<PathBuf>,
+}
+
+impl ScoringArgs {
+    /// Reads and validates the scoring configuration, the preset with the
+    /// file's values on top: a bad file refuses the start.
+    pub fn load(&self) -> anyhow::Result<ScoringConfig> {
+        let preset = self.scoring_preset;
+        let config = match &self.scoring_config {
+            None => preset.config(),
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("while reading {}", path.display()))?;
+                preset
+                    .with_overrides(Some(&text))
+                    .with_context(|| format!("{} is not a valid scoring configuration", path.display()))?
+            }
+        };
+        config.validate().context("the scoring configuration is invalid")?;
+        Ok(config)
+    }
 }
 
 pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
-    let scoring = load_scoring(args.scoring_preset, args.scoring_config.as_ref())?;
+    let scoring = args.scoring.load()?;
     let mut options = WorkerOptions::new(scoring);
     let pool = db::connect(database_url, options.pool_size()).await?;
     options.drain = args.drain;

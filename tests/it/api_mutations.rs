@@ -6,12 +6,10 @@
 use std::time::Duration;
 
 use newsgraph_shared::auth::{self, Role};
-use newsgraph_shared::scoring::ScoringConfig;
-use newsgraph_worker::WorkerOptions;
 use serde_json::{Value, json};
 
 use crate::api_support::{TestApp, global_id};
-use crate::support::TestDb;
+use crate::support::{TestDb, drain};
 
 /// A new token with this role; returns the token.
 pub async fn token(db: &TestDb, name: &str, role: Role) -> String {
@@ -249,17 +247,6 @@ async fn a_stale_expected_version_conflicts_with_the_current_version_in_the_exte
     assert_eq!(codes(&body), vec!["BAD_USER_INPUT"]);
     assert_eq!(body["errors"][0]["extensions"]["field"], "reason");
     assert_eq!(written(db).await, before);
-}
-
-/// Runs the real worker in-process until nothing runnable is queued.
-async fn drain(db: &TestDb) {
-    let mut options = WorkerOptions::new(ScoringConfig::default());
-    options.drain = true;
-    options.poll_interval = Duration::from_millis(200);
-    tokio::time::timeout(Duration::from_secs(60), newsgraph_worker::run(db.pool.clone(), options))
-        .await
-        .expect("the queue drains")
-        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,13 +3,11 @@
 //! `Article.lead` in GraphQL.
 
 use std::path::Path;
-use std::time::Duration;
 
 use newsgraph_shared::editorial;
 use newsgraph_shared::ingest::import_paths;
 use newsgraph_shared::jobs::enqueue_recompute;
 use newsgraph_shared::scoring::{ScoringConfig, ScoringPreset};
-use newsgraph_worker::WorkerOptions;
 use serde_json::{Value, json};
 
 use crate::api_support::TestApp;
@@ -71,16 +69,7 @@ async fn import_dir(db: &TestDb, dir: &Path) {
 pub(crate) async fn drain(db: &TestDb, config: &ScoringConfig) -> i64 {
     let done = || db.count("select count(*) from apalis.jobs where status = 'Done'");
     let before = done().await;
-    let mut options = WorkerOptions::new(config.clone());
-    options.drain = true;
-    options.poll_interval = Duration::from_millis(100);
-    tokio::time::timeout(
-        Duration::from_secs(120),
-        newsgraph_worker::run(db.pool.clone(), options),
-    )
-    .await
-    .expect("the queue drains")
-    .unwrap();
+    crate::support::drain_with(db, config).await;
     assert_eq!(
         db.count("select count(*) from apalis.jobs where status <> 'Done'")
             .await,

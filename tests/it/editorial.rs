@@ -3,7 +3,6 @@
 //! concurrent recomputes.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use newsgraph_shared::auth::{self, Role};
 use newsgraph_shared::editorial::{self, EditorialError, PublicationState};
@@ -11,9 +10,8 @@ use newsgraph_shared::ingest::import_paths;
 use newsgraph_shared::jobs::{RECOMPUTE_ARTICLE_QUEUE, enqueue_recompute};
 use newsgraph_shared::rescore;
 use newsgraph_shared::scoring::ScoringConfig;
-use newsgraph_worker::WorkerOptions;
 
-use crate::support::{TestDb, article, write};
+use crate::support::{TestDb, article, drain, write};
 
 /// Imports our small article files (titles and URLs), with no job left
 /// queued; returns their ids in the given order.
@@ -45,17 +43,6 @@ async fn one_article(db: &TestDb) -> i64 {
         &[("A perfectly ordinary story about the harbour", "https://o.example/1")],
     )
     .await[0]
-}
-
-/// Runs the real worker in-process until nothing runnable is queued.
-async fn drain(db: &TestDb) {
-    let mut options = WorkerOptions::new(ScoringConfig::default());
-    options.drain = true;
-    options.poll_interval = Duration::from_millis(200);
-    tokio::time::timeout(Duration::from_secs(60), newsgraph_worker::run(db.pool.clone(), options))
-        .await
-        .expect("the queue drains")
-        .unwrap();
 }
 
 /// Article ids of the recompute jobs queued, oldest first.

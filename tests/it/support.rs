@@ -194,3 +194,24 @@ pub fn article(title: &str, url: &str) -> String {
          secured: \"opaque==;value==\"\n---\n\n"
     )
 }
+
+/// Runs the real worker in-process with the default scoring until nothing
+/// runnable is queued.
+pub async fn drain(db: &TestDb) {
+    drain_with(db, &newsgraph_shared::scoring::ScoringConfig::default()).await;
+}
+
+/// Runs the real worker in-process with `config` until nothing runnable is
+/// queued.
+pub async fn drain_with(db: &TestDb, config: &newsgraph_shared::scoring::ScoringConfig) {
+    let mut options = newsgraph_worker::WorkerOptions::new(config.clone());
+    options.drain = true;
+    options.poll_interval = std::time::Duration::from_millis(200);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        newsgraph_worker::run(db.pool.clone(), options),
+    )
+    .await
+    .expect("the queue drains")
+    .unwrap();
+}

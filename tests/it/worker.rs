@@ -8,7 +8,7 @@ use newsgraph_shared::jobs::enqueue_recompute;
 use newsgraph_shared::scoring::{PublicationInput, Rival, ScoringConfig, automatic_decision};
 use newsgraph_worker::WorkerOptions;
 
-use crate::support::{TestDb, article, corpus_dir, write};
+use crate::support::{TestDb, article, corpus_dir, drain, write};
 
 /// Imports one article file of ours.
 async fn import_article(db: &TestDb, file_name: &str, title: &str, url: &str) {
@@ -46,19 +46,6 @@ async fn import_stories(db: &TestDb, count: usize, host: &str) {
         .await
         .unwrap();
     sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
-}
-
-async fn drain(db: &TestDb) {
-    let mut options = WorkerOptions::new(ScoringConfig::default());
-    options.drain = true;
-    options.poll_interval = Duration::from_millis(200);
-    tokio::time::timeout(
-        Duration::from_secs(120),
-        newsgraph_worker::run(db.pool.clone(), options),
-    )
-    .await
-    .expect("the queue drains")
-    .unwrap();
 }
 
 #[derive(sqlx::FromRow)]
