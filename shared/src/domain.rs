@@ -7,6 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::urls::{SiteAddress, is_site_path};
+
 /// Where an article record came from. A top-level record (its own file or a
 /// JSON API item) outranks a sparse copy found in somebody's `related` list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -38,6 +40,60 @@ pub struct Image {
     pub width: Option<i32>,
     pub height: Option<i32>,
     pub is_cached: Option<bool>,
+}
+
+/// Adds `incoming` images to `stored`, one entry per URL: a URL already
+/// stored keeps its place and gains the fields it lacked (`isCached`, a
+/// size). Returns whether `stored` changed. Union, not replacement: a
+/// provider's logos may be seen in any order, in several files and runs,
+/// and a sighting without them (a related item) or with fewer fields must
+/// not take away what another one brought.
+pub fn merge_images(stored: &mut Vec<Image>, incoming: &[Image]) -> bool {
+    let mut changed = false;
+    for image in incoming {
+        match stored.iter_mut().find(|s| s.url == image.url) {
+            Some(known) => {
+                for (field, value) in [(&mut known.width, image.width), (&mut known.height, image.height)] {
+                    if field.is_none() && value.is_some() {
+                        *field = value;
+                        changed = true;
+                    }
+                }
+                if known.is_cached.is_none() && image.is_cached.is_some() {
+                    known.is_cached = image.is_cached;
+                    changed = true;
+                }
+            }
+            None => {
+                stored.push(image.clone());
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// Resolves the site paths among `images` against `site`; without a site
+/// address they are removed (we serve absolute URLs only). Returns how many
+/// were removed.
+fn resolve_images(images: &mut Vec<Image>, site: Option<&SiteAddress>) -> usize {
+    let before = images.len();
+    match site {
+        Some(site) => images.iter_mut().for_each(|i| i.url = site.resolve(&i.url)),
+        None => images.retain(|i| !is_site_path(&i.url)),
+    }
+    before - images.len()
+}
+
+/// Whether two records describe one article: the same canonical webUrl, or
+/// one's webUrl is the other's AMP URL (a copy that only knows the AMP
+/// page). Two records with different webUrls that merely share an AMP URL
+/// are two articles: publishers give one AMP page to every entry of a live
+/// blog, and to rewritten versions of a story under a new URL.
+pub fn same_article(a: &ArticleRecord, b: &ArticleRecord) -> bool {
+    a.canonical_url == b.canonical_url
+        || b.amp_key.as_deref() == Some(a.canonical_url.as_str())
+        || a.amp_key.as_deref() == Some(b.canonical_url.as_str())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +171,64 @@ pub struct OrganizationDefinition {
     pub images: Vec<Image>,
 }
 
+impl OrganizationDefinition {
+    /// See [`ArticleRecord::resolve_site_paths`].
+    pub fn resolve_site_paths(&mut self, site: Option<&SiteAddress>) -> usize {
+        resolve_images(&mut self.images, site)
+    }
+}
+
+impl TopicDefinition {
+    /// See [`ArticleRecord::resolve_site_paths`].
+    pub fn resolve_site_paths(&mut self, site: Option<&SiteAddress>) -> usize {
+        let before = self.images.len();
+        match site {
+            Some(site) => self.images.iter_mut().for_each(|url| *url = site.resolve(url)),
+            None => self.images.retain(|url| !is_site_path(url)),
+        }
+        before - self.images.len()
+    }
+}
+
 impl ArticleRecord {
+    /// Makes every image URL absolute: site paths (`/assets/...`) are
+    /// resolved against the site's address, or removed when it is unknown.
+    /// Returns how many were removed.
+    pub fn resolve_site_paths(&mut self, site: Option<&SiteAddress>) -> usize {
+        let mut removed = self.images.as_mut().map_or(0, |i| resolve_images(i, site));
+        if let Some(images) = self.provider.as_mut().and_then(|p| p.images.as_mut()) {
+            removed += resolve_images(images, site);
+        }
+        for item in self.related.iter_mut().flatten() {
+            removed += item.resolve_site_paths(site);
+        }
+        removed
+    }
+
+    /// The first image URL that is a site path, with its field path, for
+    /// callers that cannot resolve one (the ingest mutation has no site).
+    pub fn first_site_path(&self) -> Option<(String, &str)> {
+        let own = self
+            .images
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, img)| (format!("images[{i}].url"), img));
+        let provider = self
+            .provider
+            .iter()
+            .flat_map(|p| p.images.iter().flatten())
+            .enumerate()
+            .map(|(i, img)| (format!("provider.images[{i}].url"), img));
+        if let Some((field, image)) = own.chain(provider).find(|(_, img)| is_site_path(&img.url)) {
+            return Some((field, image.url.as_str()));
+        }
+        self.related.iter().flatten().enumerate().find_map(|(i, item)| {
+            item.first_site_path()
+                .map(|(field, url)| (format!("related[{i}].{field}"), url))
+        })
+    }
+
     /// Folds a later record for the same article into this one.
     ///
     /// A top-level record's fields win over what came before; fields the later

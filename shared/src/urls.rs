@@ -48,7 +48,22 @@ fn is_tracking_param(name: &str) -> bool {
     name.starts_with("utm_")
         || matches!(
             name.as_str(),
-            "fbclid" | "gclid" | "ocid" | "cmpid" | "mc_cid" | "mc_eid" | "smid" | "ref" | "cid"
+            "fbclid"
+                | "gclid"
+                | "ocid"
+                | "cmpid"
+                | "mc_cid"
+                | "mc_eid"
+                | "smid"
+                | "ref"
+                | "cid"
+                | "traffic_source"
+                | "ito"
+                | "icid"
+                | "ncid"
+                | "igshid"
+                | "mkt_tok"
+                | "_ga"
         )
 }
 
@@ -86,9 +101,75 @@ pub fn canonical_key(raw: &str) -> Result<String, UrlError> {
     Ok(key)
 }
 
+/// A site's own address, Jekyll's `url` + `baseurl`
+/// (`https://smartableai.github.io` + `/election`): the base of the site
+/// paths (`/assets/images/...`) that definition files and some articles
+/// give instead of absolute URLs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteAddress {
+    /// Scheme, host and base path, without a trailing slash.
+    prefix: String,
+}
+
+impl SiteAddress {
+    /// `url` must be an absolute http(s) URL; `baseurl` is a path (`/election`,
+    /// `election/`, or empty).
+    pub fn new(url: &str, baseurl: &str) -> Result<Self, UrlError> {
+        let parsed = parse_http_url(url)?;
+        let origin = parsed.as_str().trim_end_matches('/');
+        let base = baseurl.trim().trim_matches('/');
+        let prefix = if base.is_empty() {
+            origin.to_string()
+        } else {
+            format!("{origin}/{base}")
+        };
+        Ok(Self { prefix })
+    }
+
+    /// The absolute URL of a site path (`/assets/x.jpg`); anything else is
+    /// returned as it is.
+    pub fn resolve(&self, url: &str) -> String {
+        if is_site_path(url) {
+            format!("{}{url}", self.prefix)
+        } else {
+            url.to_string()
+        }
+    }
+}
+
+impl std::fmt::Display for SiteAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.prefix)
+    }
+}
+
+/// Whether `url` is a path on the source's own site (`/assets/...`), not an
+/// absolute or protocol-relative (`//host/...`) URL.
+pub fn is_site_path(url: &str) -> bool {
+    url.starts_with('/') && !url.starts_with("//")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn site_paths_resolve_against_url_and_baseurl() {
+        let site = SiteAddress::new("https://smartableai.github.io", "/election").unwrap();
+        assert_eq!(
+            site.resolve("/assets/images/organizations/thehill.com-50x50.jpg"),
+            "https://smartableai.github.io/election/assets/images/organizations/thehill.com-50x50.jpg"
+        );
+        assert_eq!(site.resolve("https://e.com/a.jpg"), "https://e.com/a.jpg");
+        assert_eq!(site.resolve("//e.com/a.jpg"), "//e.com/a.jpg");
+        let root = SiteAddress::new("https://news.example/", "").unwrap();
+        assert_eq!(root.resolve("/a.jpg"), "https://news.example/a.jpg");
+        assert_eq!(
+            SiteAddress::new("https://e.com", "blog/").unwrap().to_string(),
+            "https://e.com/blog"
+        );
+        assert!(SiteAddress::new("/election", "").is_err());
+    }
 
     #[test]
     fn scheme_www_fragment_and_trailing_slash_do_not_change_the_key() {
@@ -102,6 +183,13 @@ mod tests {
     fn tracking_parameters_are_dropped_but_real_ones_kept() {
         let key = canonical_key("https://example.com/story?id=7&utm_source=rss&fbclid=x").unwrap();
         assert_eq!(key, "https://example.com/story?id=7");
+        // a video player's referral tag, as the Guardian's URLs carry it
+        let key =
+            canonical_key("https://www.theguardian.com/us-news/2021/jun/26/rally?traffic_source=Connatix").unwrap();
+        assert_eq!(key, "https://theguardian.com/us-news/2021/jun/26/rally");
+        // a live blog's entry is its own page
+        let key = canonical_key("https://www.theguardian.com/live/2020/sep/20/x?page=with:block-5f67").unwrap();
+        assert_eq!(key, "https://theguardian.com/live/2020/sep/20/x?page=with%3Ablock-5f67");
     }
 
     #[test]

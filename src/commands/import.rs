@@ -3,7 +3,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use newsgraph_shared::db;
-use newsgraph_shared::ingest::{self, Progress};
+use newsgraph_shared::ingest::{self, ImportOptions, Progress};
+use newsgraph_shared::urls::SiteAddress;
+
+fn parse_site_url(raw: &str) -> Result<SiteAddress, String> {
+    SiteAddress::new(raw, "").map_err(|e| e.to_string())
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -11,8 +16,17 @@ pub struct Args {
     #[arg(long)]
     json: bool,
 
-    /// Files or directories (searched recursively): `.md` articles,
-    /// `_data/topics/*.yaml`, `_data/organizations/*.md`, `api/**/*.json` pages.
+    /// The site's address (Jekyll's `url` + `baseurl`, e.g.
+    /// `https://smartableai.github.io/election`) for site paths such as
+    /// `/assets/images/...` in files that no imported `_config.yml` covers.
+    /// Without either, such paths are dropped (and counted): every image URL
+    /// served is absolute.
+    #[arg(long, env = "NEWSGRAPH_SITE_URL", value_name = "URL", value_parser = parse_site_url)]
+    site_url: Option<SiteAddress>,
+
+    /// Files or directories (searched recursively): `YYYY-MM-DD-*.md`
+    /// articles, `_config.yml`, `_data/topics/*.yaml`,
+    /// `_data/organizations/*.md`, `api/news/**/*.json` pages.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
@@ -24,7 +38,10 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
     let pool = db::connect(database_url, 4).await?;
     let started = Instant::now();
     let mut last_report = Instant::now();
-    let report = ingest::import_paths(&pool, &args.paths, |p: Progress| {
+    let options = ImportOptions {
+        site_url: args.site_url,
+    };
+    let report = ingest::import_paths_with(&pool, &args.paths, &options, |p: Progress| {
         if last_report.elapsed() >= PROGRESS_EVERY {
             last_report = Instant::now();
             eprintln!(

@@ -42,7 +42,11 @@ async fn import_json_prints_one_object_and_exits_by_outcome() {
             "files_read",
             "jobs_enqueued",
             "providers",
+            "providers_updated",
             "relations",
+            "site_paths_dropped",
+            "site_paths_dropped_in",
+            "skipped",
             "topics"
         ]
     );

@@ -165,8 +165,20 @@ impl TestDb {
 
 /// The real Smartable corpus beside the project, if it is there.
 pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/smartable-election");
-    if dir.join("_news").is_dir() {
+    corpus_named("smartable-election", "_news")
+}
+
+/// The second corpus: large real article files, an events page and a
+/// learning article (see its SOURCE.md).
+pub fn more_corpus_dir() -> Option<PathBuf> {
+    corpus_named("smartable-election-more", "_news")
+}
+
+fn corpus_named(name: &str, marker: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(name);
+    if dir.join(marker).is_dir() {
         Some(dir)
     } else {
         eprintln!(

@@ -26,7 +26,18 @@ pub fn parse_article_json(item: &serde_json::Value, slug: Option<String>) -> Res
     let value: Value =
         serde_yaml_ng::to_value(item).map_err(|e| ParseError::new("article", format!("unreadable value: {e}")))?;
     let fields = Fields::root(&value, "article")?;
-    article_from_fields(&fields, SourceKind::File, slug)
+    let record = article_from_fields(&fields, SourceKind::File, slug)?;
+    // A record sent on its own has no site to resolve `/assets/...` against.
+    if let Some((field, url)) = record.first_site_path() {
+        return Err(ParseError::new(
+            field,
+            format!(
+                "a site path, not an absolute URL: `{}` (send the absolute URL)",
+                clip(url)
+            ),
+        ));
+    }
+    Ok(record)
 }
 
 /// YAML text to a value. serde_yaml_ng refuses alias "billion laughs"
@@ -61,7 +72,7 @@ fn optional_url(fields: &Fields, key: &str) -> Result<Option<String>, ParseError
 /// (`/assets/...`) as organization definitions ship them; never
 /// `javascript:`, `data:` or another scheme.
 pub(super) fn check_image_url(raw: &str) -> Result<(), UrlError> {
-    if raw.starts_with('/') && !raw.starts_with("//") {
+    if crate::urls::is_site_path(raw) {
         return match raw.len() {
             n if n > MAX_URL_BYTES => Err(UrlError::TooLong(n)),
             _ => Ok(()),
@@ -140,9 +151,7 @@ fn related_items(parent: &ArticleRecord, items: &[Fields]) -> Result<Vec<Article
         .map(|item| article_from_fields(item, SourceKind::Related, None))
         .collect::<Result<Vec<_>, _>>()?;
     for item in &parsed {
-        let is_parent = item.canonical_url == parent.canonical_url
-            || (item.amp_key.is_some() && item.amp_key == parent.amp_key)
-            || parent.amp_key.as_deref() == Some(item.canonical_url.as_str());
+        let is_parent = crate::domain::same_article(item, parent);
         if is_parent || !seen.insert(item.canonical_url.as_str()) {
             continue;
         }

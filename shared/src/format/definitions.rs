@@ -6,7 +6,7 @@ use super::fields::{Fields, MAX_DOMAIN_CHARS, MAX_NAME_CHARS, clip};
 use super::{ParseError, decode_text, markdown};
 use crate::domain::{OrganizationDefinition, TopicDefinition};
 use crate::slug::slugify;
-use crate::urls::MAX_URL_BYTES;
+use crate::urls::{MAX_URL_BYTES, SiteAddress};
 
 pub fn parse_topic_file(bytes: &[u8]) -> Result<TopicDefinition, ParseError> {
     let text = decode_text(bytes)?;
@@ -56,6 +56,21 @@ pub fn parse_organization_file(bytes: &[u8]) -> Result<OrganizationDefinition, P
     })
 }
 
+/// Jekyll's `_config.yml`: the site's address from `url` and `baseurl`;
+/// `None` when it names no `url` (other keys are Jekyll's business).
+pub fn parse_site_config(bytes: &[u8]) -> Result<Option<SiteAddress>, ParseError> {
+    let text = decode_text(bytes)?;
+    let value = parse_yaml_as(&text, "file")?;
+    let fields = Fields::root(&value, "file")?;
+    let Some(url) = fields.text("url")? else {
+        return Ok(None);
+    };
+    let baseurl = fields.text("baseurl")?.unwrap_or_default();
+    SiteAddress::new(&url, &baseurl)
+        .map(Some)
+        .map_err(|e| ParseError::new("url", format!("{e}: `{}`", clip(&url))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +84,16 @@ mod tests {
         assert_eq!(topic.hashtags, vec!["#Trump"]);
         let bare = parse_topic_file(b"name: Election\nkeywords:\nimages:\n").unwrap();
         assert!(bare.keywords.is_empty() && bare.parent_name.is_none());
+    }
+
+    #[test]
+    fn site_configs_give_url_and_baseurl() {
+        let site = parse_site_config(b"title: Election\nurl: https://smartableai.github.io\nbaseurl: \"/election\"\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(site.to_string(), "https://smartableai.github.io/election");
+        assert_eq!(parse_site_config(b"title: no address\n").unwrap(), None);
+        assert_eq!(parse_site_config(b"url: /election\n").unwrap_err().field, "url");
     }
 
     #[test]

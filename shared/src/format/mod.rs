@@ -15,7 +15,7 @@ mod markdown;
 mod yaml;
 
 pub use article::{parse_article_file, parse_article_json};
-pub use definitions::{parse_organization_file, parse_topic_file};
+pub use definitions::{parse_organization_file, parse_site_config, parse_topic_file};
 pub use json_page::parse_json_page;
 pub use keys::{ArticleKey, article_file_keys, json_page_keys};
 

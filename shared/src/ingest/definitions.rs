@@ -1,20 +1,24 @@
 //! Writing topic and organization definitions.
 
+use std::collections::HashMap;
+
 use sqlx::PgPool;
 use sqlx::types::Json;
 
-use crate::domain::{OrganizationDefinition, TopicDefinition};
+use crate::domain::{Image, OrganizationDefinition, TopicDefinition, merge_images};
 use crate::slug::slugify;
 
 #[derive(Debug, Default)]
 pub struct DefinitionsOutcome {
     pub topics_created: usize,
     pub providers_created: usize,
+    pub providers_updated: usize,
 }
 
 /// Upserts topics (with their parents) and providers from definition files,
-/// in one transaction. Definitions are authoritative: they overwrite names
-/// and lists that articles' first sight created.
+/// in one transaction. Definitions are authoritative for names and topic
+/// lists; a provider's logos are the union of its definition's and those
+/// articles brought.
 pub async fn write_definitions(
     pool: &PgPool,
     topics: &[TopicDefinition],
@@ -76,21 +80,42 @@ pub async fn write_definitions(
         }
     }
     if !organizations.is_empty() {
-        let created: i64 = sqlx::query_scalar(
-            "with up as (
-                 insert into provider (domain, name, images)
-                 select * from unnest($1::text[], $2::text[], $3::jsonb[])
-                 on conflict (domain) do update set name = excluded.name, images = excluded.images
-                 where (provider.name, provider.images) is distinct from (excluded.name, excluded.images)
-                 returning (xmax = 0) as inserted)
-             select count(*) filter (where inserted) from up",
+        // A definition names its provider; its logos join the ones articles
+        // brought (both are absolute by now, so the same logo is one entry).
+        let domains: Vec<&str> = organizations.iter().map(|o| o.domain.as_str()).collect();
+        let stored: Vec<(String, String, Json<Vec<Image>>)> = sqlx::query_as(
+            "select domain, name, images from provider where domain = any($1) order by domain for update",
         )
-        .bind(organizations.iter().map(|o| o.domain.clone()).collect::<Vec<_>>())
-        .bind(organizations.iter().map(|o| o.name.clone()).collect::<Vec<_>>())
-        .bind(organizations.iter().map(|o| Json(o.images.clone())).collect::<Vec<_>>())
-        .fetch_one(&mut *tx)
+        .bind(&domains)
+        .fetch_all(&mut *tx)
         .await?;
-        outcome.providers_created = created as usize;
+        let stored: HashMap<String, (String, Vec<Image>)> = stored
+            .into_iter()
+            .map(|(domain, name, images)| (domain, (name, images.0)))
+            .collect();
+        let (mut names, mut images) = (Vec::new(), Vec::new());
+        for org in organizations {
+            let mut merged = stored.get(&org.domain).map(|(_, i)| i.clone()).unwrap_or_default();
+            let changed = merge_images(&mut merged, &org.images);
+            match stored.get(&org.domain) {
+                Some((name, _)) if *name == org.name && !changed => {}
+                Some(_) => outcome.providers_updated += 1,
+                None => outcome.providers_created += 1,
+            }
+            names.push(org.name.clone());
+            images.push(Json(merged));
+        }
+        sqlx::query(
+            "insert into provider (domain, name, images)
+             select * from unnest($1::text[], $2::text[], $3::jsonb[])
+             on conflict (domain) do update set name = excluded.name, images = excluded.images
+             where (provider.name, provider.images) is distinct from (excluded.name, excluded.images)",
+        )
+        .bind(&domains)
+        .bind(&names)
+        .bind(&images)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(outcome)

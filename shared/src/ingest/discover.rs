@@ -12,6 +12,28 @@ pub enum InputKind {
     OrganizationDefinition,
     Article,
     JsonPage,
+    /// Jekyll's `_config.yml`: the site's own address (`url` + `baseurl`),
+    /// against which site paths such as `/assets/...` are resolved.
+    SiteConfig,
+}
+
+/// Why a file found while walking a directory was left alone. Counted in
+/// the import summary, so a directory that imports nothing says why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    /// Markdown not named like a Jekyll post (`YYYY-MM-DD-title.md`).
+    NotAnArticleName,
+    /// JSON under `api/` outside `api/news/`: events, learning articles.
+    NotANewsPage,
+}
+
+impl SkipReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::NotAnArticleName => "markdown not named YYYY-MM-DD-title.md",
+            SkipReason::NotANewsPage => "not a news page (JSON under api/ outside api/news/)",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,20 +73,32 @@ fn is_article_name(path: &Path) -> bool {
         && bytes[10] == b'-'
 }
 
+/// Whether a path lies under `api/news/`, where Smartable keeps its news
+/// pages (`api/news/<topic>/page/N/index.json`).
+fn is_news_page_path(path: &Path) -> bool {
+    let parts: Vec<_> = path.components().map(|c| c.as_os_str()).collect();
+    parts.windows(2).any(|w| w[0] == "api" && w[1] == "news")
+}
+
 /// What a file is, judged by where it sits and its extension. `explicit` is
 /// true for files named on the command line: those are taken as articles
-/// whatever their name.
-pub fn classify(path: &Path, explicit: bool) -> Option<InputKind> {
-    let ext = extension(path)?;
+/// (or news pages) whatever their name. `Err` is a file of ours that is left
+/// alone, with the reason; `Ok(None)` a file that is not ours at all.
+pub fn classify(path: &Path, explicit: bool) -> Result<Option<InputKind>, SkipReason> {
+    let Some(ext) = extension(path) else { return Ok(None) };
     let in_topics = parent_dir_is(path, &["_data", "topics"]);
     let in_organizations = parent_dir_is(path, &["_data", "organizations"]);
-    match ext.as_str() {
-        "yaml" | "yml" if in_topics => Some(InputKind::TopicDefinition),
-        "md" if in_organizations => Some(InputKind::OrganizationDefinition),
-        "md" if explicit || is_article_name(path) => Some(InputKind::Article),
-        "json" if explicit || path.components().any(|c| c.as_os_str() == "api") => Some(InputKind::JsonPage),
-        _ => None,
-    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    Ok(Some(match ext.as_str() {
+        "yaml" | "yml" if in_topics => InputKind::TopicDefinition,
+        "yaml" | "yml" if name.starts_with("_config.") => InputKind::SiteConfig,
+        "md" if in_organizations => InputKind::OrganizationDefinition,
+        "md" if explicit || is_article_name(path) => InputKind::Article,
+        "md" => return Err(SkipReason::NotAnArticleName),
+        "json" if explicit || is_news_page_path(path) => InputKind::JsonPage,
+        "json" if path.components().any(|c| c.as_os_str() == "api") => return Err(SkipReason::NotANewsPage),
+        _ => return Ok(None),
+    }))
 }
 
 /// What [`discover`] found.
@@ -75,6 +109,8 @@ pub struct Discovered {
     /// symlink loop, an unreadable directory, a dangling link), each with its
     /// path and why; the walk went on past them.
     pub unwalkable: Vec<FileError>,
+    /// Files of ours left alone while walking, with the reason.
+    pub skipped: Vec<(SkipReason, PathBuf)>,
 }
 
 /// Expands files and directories (recursively) into input files: definition
@@ -89,7 +125,7 @@ pub fn discover(paths: &[PathBuf]) -> std::io::Result<Discovered> {
         let meta =
             std::fs::metadata(root).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", root.display())))?;
         if meta.is_file() {
-            if let Some(kind) = classify(root, true) {
+            if let Ok(Some(kind)) = classify(root, true) {
                 found.files.push(InputFile {
                     path: root.clone(),
                     kind,
@@ -108,25 +144,31 @@ pub fn discover(paths: &[PathBuf]) -> std::io::Result<Discovered> {
                     continue;
                 }
             };
-            if entry.file_type().is_file()
-                && let Some(kind) = classify(entry.path(), false)
-            {
-                found.files.push(InputFile {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            match classify(entry.path(), false) {
+                Ok(Some(kind)) => found.files.push(InputFile {
                     path: entry.into_path(),
                     kind,
-                });
+                }),
+                Ok(None) => {}
+                Err(reason) => found.skipped.push((reason, entry.into_path())),
             }
         }
     }
     found.files.sort_by(|a, b| {
         let rank = |k: InputKind| match k {
-            InputKind::TopicDefinition => 0,
-            InputKind::OrganizationDefinition => 1,
-            InputKind::Article | InputKind::JsonPage => 2,
+            InputKind::SiteConfig => 0,
+            InputKind::TopicDefinition => 1,
+            InputKind::OrganizationDefinition => 2,
+            InputKind::Article | InputKind::JsonPage => 3,
         };
         rank(a.kind).cmp(&rank(b.kind)).then_with(|| a.path.cmp(&b.path))
     });
     found.files.dedup_by(|a, b| a.path == b.path);
+    found.skipped.sort();
+    found.skipped.dedup();
     Ok(found)
 }
 
@@ -151,16 +193,24 @@ mod tests {
     #[test]
     fn files_are_classified_by_place_and_name() {
         let c = |p: &str| classify(Path::new(p), false);
-        assert_eq!(c("x/_data/topics/00-election.yaml"), Some(InputKind::TopicDefinition));
+        assert_eq!(
+            c("x/_data/topics/00-election.yaml"),
+            Ok(Some(InputKind::TopicDefinition))
+        );
         assert_eq!(
             c("x/_data/organizations/npr.org.md"),
-            Some(InputKind::OrganizationDefinition)
+            Ok(Some(InputKind::OrganizationDefinition))
         );
-        assert_eq!(c("x/_news/2020-09-05-a-story.md"), Some(InputKind::Article));
-        assert_eq!(c("x/api/news/trump/page/1/index.json"), Some(InputKind::JsonPage));
-        assert_eq!(c("x/PROFILE.md"), None);
-        assert_eq!(c("x/_config.yml"), None);
-        assert_eq!(c("x/package.json"), None);
-        assert_eq!(classify(Path::new("notes.md"), true), Some(InputKind::Article));
+        assert_eq!(c("x/_news/2020-09-05-a-story.md"), Ok(Some(InputKind::Article)));
+        assert_eq!(c("x/api/news/trump/page/1/index.json"), Ok(Some(InputKind::JsonPage)));
+        assert_eq!(c("x/PROFILE.md"), Err(SkipReason::NotAnArticleName));
+        assert_eq!(c("x/_config.yml"), Ok(Some(InputKind::SiteConfig)));
+        assert_eq!(c("x/package.json"), Ok(None));
+        assert_eq!(c("x/api/events/page/1/index.json"), Err(SkipReason::NotANewsPage));
+        assert_eq!(
+            c("x/api/learning/articles/who-can-vote/index.json"),
+            Err(SkipReason::NotANewsPage)
+        );
+        assert_eq!(classify(Path::new("notes.md"), true), Ok(Some(InputKind::Article)));
     }
 }

@@ -24,12 +24,13 @@ use rayon::prelude::*;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
 
-pub use discover::{Discovered, InputFile, InputKind, classify, discover};
+pub use discover::{Discovered, InputFile, InputKind, SkipReason, classify, discover};
 pub use records::{RecordOutcome, RecordStatus, RecordsOutcome, ingest_records};
-pub use report::{FileError, ImportReport, Progress};
+pub use report::{FileError, ImportReport, Progress, SkippedFiles};
 
 use crate::domain::{ArticleRecord, OrganizationDefinition, TopicDefinition};
 use crate::format::{self, ArticleKey, MAX_FILE_BYTES, ParseError};
+use crate::urls::SiteAddress;
 use plan::{Merger, Ready, RunIndex};
 use store::IdCache;
 
@@ -50,11 +51,49 @@ pub enum IngestError {
     Database(#[from] sqlx::Error),
 }
 
+/// How a run reads its files.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The site's address for site paths (`/assets/...`) in files that no
+    /// `_config.yml` of the run covers (`--site-url`).
+    pub site_url: Option<SiteAddress>,
+}
+
 /// What one input file parsed into.
 enum Parsed {
     Articles(Vec<ArticleRecord>),
     Topic(TopicDefinition),
     Organization(OrganizationDefinition),
+}
+
+impl Parsed {
+    /// Makes the file's image URLs absolute; returns how many site paths had
+    /// to be dropped for want of a site address.
+    fn resolve_site_paths(&mut self, site: Option<&SiteAddress>) -> usize {
+        match self {
+            Parsed::Articles(records) => records.iter_mut().map(|r| r.resolve_site_paths(site)).sum(),
+            Parsed::Topic(topic) => topic.resolve_site_paths(site),
+            Parsed::Organization(org) => org.resolve_site_paths(site),
+        }
+    }
+}
+
+/// The site addresses of a run: each `_config.yml` covers the files below
+/// its directory (the nearest one wins); the option covers the rest.
+struct Sites {
+    configs: Vec<(PathBuf, SiteAddress)>,
+    fallback: Option<SiteAddress>,
+}
+
+impl Sites {
+    fn site_for(&self, file: &Path) -> Option<&SiteAddress> {
+        self.configs
+            .iter()
+            .filter(|(dir, _)| file.starts_with(dir))
+            .max_by_key(|(dir, _)| dir.components().count())
+            .map(|(_, site)| site)
+            .or(self.fallback.as_ref())
+    }
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, ParseError> {
@@ -86,6 +125,7 @@ fn parse_bytes(file: &InputFile, bytes: &[u8]) -> Result<Parsed, ParseError> {
         InputKind::JsonPage => format::parse_json_page(bytes).map(Parsed::Articles),
         InputKind::TopicDefinition => format::parse_topic_file(bytes).map(Parsed::Topic),
         InputKind::OrganizationDefinition => format::parse_organization_file(bytes).map(Parsed::Organization),
+        InputKind::SiteConfig => unreachable!("site configs are read by read_site_configs"),
     }
 }
 
@@ -118,11 +158,22 @@ fn file_error(file: &InputFile, error: ParseError) -> FileError {
     }
 }
 
-/// Imports files and directories. Returns the run's report; `Err` only for
-/// fatal problems (unreadable path argument, database failure).
+/// Imports files and directories with the default options. See
+/// [`import_paths_with`].
 pub async fn import_paths(
     pool: &PgPool,
     paths: &[PathBuf],
+    progress: impl FnMut(Progress),
+) -> Result<ImportReport, IngestError> {
+    import_paths_with(pool, paths, &ImportOptions::default(), progress).await
+}
+
+/// Imports files and directories. Returns the run's report; `Err` only for
+/// fatal problems (unreadable path argument, database failure).
+pub async fn import_paths_with(
+    pool: &PgPool,
+    paths: &[PathBuf],
+    options: &ImportOptions,
     mut progress: impl FnMut(Progress),
 ) -> Result<ImportReport, IngestError> {
     let discovered = discover(paths)?;
@@ -132,20 +183,53 @@ pub async fn import_paths(
         // entries the walk could not read count as read and failed
         files_read: files.len() + unwalkable,
         errors: discovered.unwalkable,
+        skipped: SkippedFiles::summarise(&discovered.skipped),
         ..ImportReport::default()
     };
     let mut failed: HashSet<usize> = HashSet::new();
 
-    // Definitions first, so articles find their topics' parents and names.
+    // The site's address first: definitions and articles resolve their
+    // site paths against it.
+    let mut sites = Sites {
+        configs: Vec::new(),
+        fallback: options.site_url.clone(),
+    };
+    for (i, file) in files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind == InputKind::SiteConfig)
+    {
+        match read_limited(&file.path).and_then(|bytes| format::parse_site_config(&bytes)) {
+            Ok(Some(site)) => {
+                let dir = file.path.parent().unwrap_or(Path::new("")).to_path_buf();
+                sites.configs.push((dir, site));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                failed.insert(i);
+                report.errors.push(file_error(file, e));
+            }
+        }
+    }
+
+    // Definitions next, so articles find their topics' parents and names.
     let (mut topics, mut organizations) = (Vec::new(), Vec::new());
     let article_files: Vec<usize> = (0..files.len())
         .filter(|&i| matches!(files[i].kind, InputKind::Article | InputKind::JsonPage))
         .collect();
     for (i, file) in files.iter().enumerate() {
-        if matches!(file.kind, InputKind::Article | InputKind::JsonPage) {
+        if !matches!(
+            file.kind,
+            InputKind::TopicDefinition | InputKind::OrganizationDefinition
+        ) {
             continue;
         }
-        match parse_file(file) {
+        let parsed = parse_file(file).map(|mut parsed| {
+            let dropped = parsed.resolve_site_paths(sites.site_for(&file.path));
+            report.note_site_paths_dropped(&file.path, dropped);
+            parsed
+        });
+        match parsed {
             Ok(Parsed::Topic(topic)) => topics.push(topic),
             Ok(Parsed::Organization(org)) => organizations.push(org),
             Ok(Parsed::Articles(_)) => unreachable!("classified as a definition"),
@@ -160,6 +244,7 @@ pub async fn import_paths(
     let defined = definitions::write_definitions(pool, &topics, &organizations).await?;
     report.topics += defined.topics_created;
     report.providers += defined.providers_created;
+    report.providers_updated += defined.providers_updated;
 
     let started = std::time::Instant::now();
     // First pass: where does each article occur last?
@@ -187,7 +272,12 @@ pub async fn import_paths(
     for step in good.chunks(FILES_PER_STEP) {
         for (i, result) in parse_step(&files, step, parse_file).await {
             match result {
-                Ok(Parsed::Articles(records)) => merger.feed_file(&index, records, i, &mut ready),
+                Ok(Parsed::Articles(mut records)) => {
+                    let site = sites.site_for(&files[i].path);
+                    let dropped = records.iter_mut().map(|r| r.resolve_site_paths(site)).sum();
+                    report.note_site_paths_dropped(&files[i].path, dropped);
+                    merger.feed_file(&index, records, i, &mut ready)
+                }
                 Ok(_) => unreachable!("classified as an article file"),
                 // a file the light first read accepted, or one that changed
                 // between the passes

@@ -13,29 +13,36 @@ use std::collections::HashMap;
 use crate::domain::ArticleRecord;
 use crate::format::ArticleKey;
 
-/// Maps URLs (canonical and AMP keys) to the run's key of their article, and
-/// each article key to the index of the last file it occurs in.
+/// Maps URLs to the run's key of their article, and each article key to the
+/// index of the last file it occurs in.
+///
+/// Identity (see [`crate::domain::same_article`]): the canonical webUrl, or
+/// one record's webUrl being the other's AMP URL. A shared AMP URL alone
+/// never joins two records.
 #[derive(Debug, Default)]
 pub struct RunIndex {
-    alias: HashMap<String, String>,
+    /// Canonical webUrl -> article key.
+    by_web: HashMap<String, String>,
+    /// AMP key -> the key of the first article that named it.
+    by_amp: HashMap<String, String>,
     last_file: HashMap<String, usize>,
 }
 
 impl RunIndex {
-    /// The run's key for a record: an earlier record with the same canonical
-    /// URL, or whose AMP URL matches, makes them one article.
+    /// The run's key for a record: the article with the same canonical URL,
+    /// or whose AMP URL is this record's webUrl, or whose webUrl is this
+    /// record's AMP URL.
     pub fn key_of(&self, record: &ArticleRecord) -> String {
         self.resolve(&record.canonical_url, record.amp_key.as_deref())
     }
 
     fn resolve(&self, canonical_url: &str, amp_key: Option<&str>) -> String {
-        if let Some(key) = self.alias.get(canonical_url) {
-            return key.clone();
-        }
-        if let Some(key) = amp_key.and_then(|amp| self.alias.get(amp)) {
-            return key.clone();
-        }
-        canonical_url.to_string()
+        self.by_web
+            .get(canonical_url)
+            .or_else(|| self.by_amp.get(canonical_url))
+            .or_else(|| amp_key.and_then(|amp| self.by_web.get(amp)))
+            .cloned()
+            .unwrap_or_else(|| canonical_url.to_string())
     }
 
     /// Notes that the articles with these keys occur in file `file_index`.
@@ -43,11 +50,11 @@ impl RunIndex {
     pub fn observe(&mut self, keys: &[ArticleKey], file_index: usize) {
         for article in keys {
             let key = self.resolve(&article.canonical_url, article.amp_key.as_deref());
-            self.alias
+            self.by_web
                 .entry(article.canonical_url.clone())
                 .or_insert_with(|| key.clone());
             if let Some(amp) = &article.amp_key {
-                self.alias.entry(amp.clone()).or_insert_with(|| key.clone());
+                self.by_amp.entry(amp.clone()).or_insert_with(|| key.clone());
             }
             self.last_file.insert(key, file_index);
         }

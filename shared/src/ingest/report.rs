@@ -1,8 +1,11 @@
 //! What an import did, for people and for machines.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+use super::discover::SkipReason;
 
 /// One file that could not be imported: which, what field, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -15,6 +18,44 @@ pub struct FileError {
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}: {}", self.path, self.field, self.reason)
+    }
+}
+
+/// Files of one kind that a run left alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedFiles {
+    pub reason: String,
+    pub count: usize,
+    /// The first few, so the line says which.
+    pub examples: Vec<String>,
+}
+
+/// Examples named per kind of skipped file.
+const SKIPPED_EXAMPLES: usize = 3;
+
+impl SkippedFiles {
+    /// One entry per reason, in the order of [`SkipReason`].
+    pub fn summarise(skipped: &[(SkipReason, PathBuf)]) -> Vec<SkippedFiles> {
+        let mut summary: Vec<SkippedFiles> = Vec::new();
+        let mut last: Option<SkipReason> = None;
+        let mut sorted: Vec<&(SkipReason, PathBuf)> = skipped.iter().collect();
+        sorted.sort();
+        for (reason, path) in sorted {
+            if last != Some(*reason) {
+                summary.push(SkippedFiles {
+                    reason: reason.describe().to_string(),
+                    count: 0,
+                    examples: Vec::new(),
+                });
+                last = Some(*reason);
+            }
+            let entry = summary.last_mut().expect("pushed above");
+            entry.count += 1;
+            if entry.examples.len() < SKIPPED_EXAMPLES {
+                entry.examples.push(path.display().to_string());
+            }
+        }
+        summary
     }
 }
 
@@ -34,7 +75,16 @@ pub struct ImportReport {
     pub topics: usize,
     /// Providers created.
     pub providers: usize,
+    /// Providers that gained logos (or logo fields) they did not have.
+    pub providers_updated: usize,
     pub jobs_enqueued: usize,
+    /// Site paths (`/assets/...`) dropped because no site address covered
+    /// their file: no `_config.yml` in the run and no `--site-url`.
+    pub site_paths_dropped: usize,
+    /// The first file with such a path.
+    pub site_paths_dropped_in: Option<String>,
+    /// Files found while walking that are not imported, by reason.
+    pub skipped: Vec<SkippedFiles>,
     pub errors: Vec<FileError>,
 }
 
@@ -47,7 +97,17 @@ impl ImportReport {
         self.relations += other.relations;
         self.topics += other.topics;
         self.providers += other.providers;
+        self.providers_updated += other.providers_updated;
         self.jobs_enqueued += other.jobs_enqueued;
+    }
+
+    /// Counts site paths a file lost for want of a site address.
+    pub fn note_site_paths_dropped(&mut self, file: &Path, dropped: usize) {
+        if dropped > 0 {
+            self.site_paths_dropped += dropped;
+            self.site_paths_dropped_in
+                .get_or_insert_with(|| file.display().to_string());
+        }
     }
 }
 
@@ -61,8 +121,30 @@ impl fmt::Display for ImportReport {
         )?;
         writeln!(f, "relations: {} written", self.relations)?;
         writeln!(f, "topics:    {} created", self.topics)?;
-        writeln!(f, "providers: {} created", self.providers)?;
-        write!(f, "jobs:      {} recompute jobs enqueued", self.jobs_enqueued)
+        writeln!(
+            f,
+            "providers: {} created, {} updated",
+            self.providers, self.providers_updated
+        )?;
+        write!(f, "jobs:      {} recompute jobs enqueued", self.jobs_enqueued)?;
+        for skipped in &self.skipped {
+            write!(
+                f,
+                "\nskipped:   {} files: {} (e.g. {})",
+                skipped.count,
+                skipped.reason,
+                skipped.examples.join(", ")
+            )?;
+        }
+        if let Some(first) = &self.site_paths_dropped_in {
+            write!(
+                f,
+                "\nimages:    {} site paths (/...) dropped, no site address known (first in {first}); \
+                 import the site's _config.yml with the files or pass --site-url",
+                self.site_paths_dropped
+            )?;
+        }
+        Ok(())
     }
 }
 

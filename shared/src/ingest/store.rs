@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::plan::Ready;
 use super::report::ImportReport;
-use crate::domain::{ArticleRecord, Image, ProviderRef, SourceKind};
+use crate::domain::{ArticleRecord, Image, ProviderRef, SourceKind, merge_images};
 use crate::jobs;
 use crate::slug::{disambiguate, related_slug, slugify};
 
@@ -22,6 +22,7 @@ pub struct BatchOutcome {
     pub unchanged: usize,
     pub topics_created: usize,
     pub providers_created: usize,
+    pub providers_updated: usize,
     pub jobs_enqueued: usize,
     /// Run key -> article id.
     pub ids: Vec<(String, i64)>,
@@ -40,6 +41,7 @@ impl BatchOutcome {
             articles_unchanged: self.unchanged,
             topics: self.topics_created,
             providers: self.providers_created,
+            providers_updated: self.providers_updated,
             jobs_enqueued: self.jobs_enqueued,
             ..ImportReport::default()
         }
@@ -50,6 +52,8 @@ impl BatchOutcome {
 #[derive(Debug, Default)]
 pub struct IdCache {
     pub providers: HashMap<String, i64>,
+    /// Each cached provider's logos as this writer last saw them stored.
+    pub provider_images: HashMap<String, Vec<Image>>,
     pub topics: HashMap<String, i64>,
 }
 
@@ -223,17 +227,17 @@ pub async fn write_batch_in(
         .filter_map(|(i, s)| s.amp_key.as_deref().map(|a| (a, i)))
         .collect();
 
-    // Match each incoming record with its stored row; two records that turn
-    // out to be one stored article (through an AMP URL) are merged.
+    // Match each incoming record with its stored row under the identity rule
+    // of `domain::same_article`; two records that turn out to be one stored
+    // article (one reached through the other's AMP URL) are merged.
     let mut planned: Vec<Planned> = Vec::with_capacity(batch.len());
     let mut planned_for_stored: HashMap<usize, usize> = HashMap::new();
     for Ready { key, record } in batch.iter().cloned() {
         let amp = record.amp_key.as_deref();
         let found = by_canonical
             .get(key.as_str())
-            .or_else(|| amp.and_then(|a| by_amp.get(a)))
-            .or_else(|| amp.and_then(|a| by_canonical.get(a)))
             .or_else(|| by_amp.get(key.as_str()))
+            .or_else(|| amp.and_then(|a| by_canonical.get(a)))
             .copied();
         match found {
             Some(i) if planned_for_stored.contains_key(&i) => {
@@ -291,10 +295,12 @@ pub async fn write_batch_in(
         }
     }
 
-    outcome.providers_created = ensure_providers(
+    // Every record's provider, changed or not: an unchanged article may
+    // still carry logos its provider lacks.
+    (outcome.providers_created, outcome.providers_updated) = ensure_providers(
         &mut *tx,
         cache,
-        changed.iter().filter_map(|p| p.record.provider.as_ref()),
+        planned.iter().filter_map(|p| p.record.provider.as_ref()),
     )
     .await?;
     let mut topic_names: Vec<&str> = changed
@@ -394,41 +400,91 @@ async fn assign_slugs(tx: &mut PgConnection, planned: &mut [Planned<'_>]) -> Res
     Ok(())
 }
 
-/// Creates providers seen for the first time; returns how many were created.
+/// Creates providers seen for the first time and adds the logos a provider
+/// did not have yet; returns how many were created and how many gained logos.
+///
+/// Logos are a union by URL ([`merge_images`]): whichever file brings them,
+/// in whatever order, they stay. A row is locked only when this batch has
+/// something to add that the writer has not already seen stored, so the
+/// common case (known provider, known logos) costs no lock.
 async fn ensure_providers<'a>(
     tx: &mut PgConnection,
     cache: &mut IdCache,
     providers: impl Iterator<Item = &'a ProviderRef>,
-) -> Result<usize, sqlx::Error> {
-    // Sorted by domain: concurrent writers then take row locks in one order.
-    let mut new: Vec<&ProviderRef> = providers.filter(|p| !cache.providers.contains_key(&p.domain)).collect();
-    new.sort_by(|a, b| a.domain.cmp(&b.domain));
-    new.dedup_by(|a, b| a.domain == b.domain);
-    let domains: Vec<String> = new.iter().map(|p| p.domain.clone()).collect();
-    let names: Vec<String> = new.iter().map(|p| p.name.clone()).collect();
-    let images: Vec<Json<Vec<Image>>> = new.iter().map(|p| Json(p.images.clone().unwrap_or_default())).collect();
-    if domains.is_empty() {
-        return Ok(0);
+) -> Result<(usize, usize), sqlx::Error> {
+    // One entry per domain, its logos merged across the batch; sorted by
+    // domain so that concurrent writers take row locks in one order.
+    let mut incoming: Vec<(&str, &str, Vec<Image>)> = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for provider in providers {
+        let images = provider.images.as_deref().unwrap_or_default();
+        match seen.get(provider.domain.as_str()) {
+            Some(&i) => {
+                merge_images(&mut incoming[i].2, images);
+            }
+            None => {
+                seen.insert(&provider.domain, incoming.len());
+                incoming.push((&provider.domain, &provider.name, images.to_vec()));
+            }
+        }
     }
-    let created: i64 = sqlx::query_scalar(
-        "with new as (
-             insert into provider (domain, name, images)
-             select * from unnest($1::text[], $2::text[], $3::jsonb[])
-             on conflict (domain) do nothing
-             returning 1)
-         select count(*) from new",
-    )
-    .bind(&domains)
-    .bind(&names)
-    .bind(&images)
-    .fetch_one(&mut *tx)
-    .await?;
-    let rows: Vec<(String, i64)> = sqlx::query_as("select domain, provider_id from provider where domain = any($1)")
+    incoming.sort_by(|a, b| a.0.cmp(b.0));
+    let unknown: Vec<&(&str, &str, Vec<Image>)> = incoming
+        .iter()
+        .filter(|(domain, _, _)| !cache.providers.contains_key(*domain))
+        .collect();
+    let mut created = 0;
+    if !unknown.is_empty() {
+        let domains: Vec<&str> = unknown.iter().map(|p| p.0).collect();
+        let names: Vec<&str> = unknown.iter().map(|p| p.1).collect();
+        let images: Vec<Json<&Vec<Image>>> = unknown.iter().map(|p| Json(&p.2)).collect();
+        let inserted: i64 = sqlx::query_scalar(
+            "with new as (
+                 insert into provider (domain, name, images)
+                 select * from unnest($1::text[], $2::text[], $3::jsonb[])
+                 on conflict (domain) do nothing
+                 returning 1)
+             select count(*) from new",
+        )
         .bind(&domains)
-        .fetch_all(&mut *tx)
+        .bind(&names)
+        .bind(&images)
+        .fetch_one(&mut *tx)
         .await?;
-    cache.providers.extend(rows);
-    Ok(created as usize)
+        created = inserted as usize;
+        let rows: Vec<(String, i64, Json<Vec<Image>>)> =
+            sqlx::query_as("select domain, provider_id, images from provider where domain = any($1)")
+                .bind(&domains)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (domain, id, images) in rows {
+            cache.providers.insert(domain.clone(), id);
+            cache.provider_images.insert(domain, images.0);
+        }
+    }
+    // Logos this writer has not seen stored: lock, merge, write.
+    let mut updated = 0;
+    for (domain, _, images) in &incoming {
+        let mut known = cache.provider_images.get(*domain).cloned().unwrap_or_default();
+        if images.is_empty() || !merge_images(&mut known, images) {
+            continue;
+        }
+        let (id, Json(mut stored)): (i64, Json<Vec<Image>>) =
+            sqlx::query_as("select provider_id, images from provider where domain = $1 for update")
+                .bind(domain)
+                .fetch_one(&mut *tx)
+                .await?;
+        if merge_images(&mut stored, images) {
+            sqlx::query("update provider set images = $2 where provider_id = $1")
+                .bind(id)
+                .bind(Json(&stored))
+                .execute(&mut *tx)
+                .await?;
+            updated += 1;
+        }
+        cache.provider_images.insert(domain.to_string(), stored);
+    }
+    Ok((created, updated))
 }
 
 /// Creates topics seen for the first time (by the slug of their name).
