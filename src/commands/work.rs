@@ -104,6 +104,10 @@ pub async fn run(database_url: &str, args: Args) -> anyhow::Result<ExitCode> {
         retention_age: Duration::from_secs(args.job_retention_hours * 3600),
         ..ScheduleOptions::default()
     };
-    newsgraph_worker::run(pool, options).await?;
+    let drain = options.drain;
+    let summary = newsgraph_worker::run(pool, options).await?;
+    if drain {
+        println!("drained: {summary}");
+    }
     Ok(ExitCode::SUCCESS)
 }

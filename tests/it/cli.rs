@@ -156,3 +156,34 @@ async fn logs_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
     assert!(stderr.contains("worker started"), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "an escape code in a pipe: {stderr:?}");
 }
+
+#[tokio::test]
+async fn work_drain_ends_with_one_line_saying_what_it_ran() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    for (i, name) in ["a", "b", "c"].iter().enumerate() {
+        write(
+            dir.path(),
+            &format!("2026-11-2{i}-{name}.md"),
+            article(name, &format!("https://drain.example/{name}")),
+        );
+    }
+    let imported = newsgraph(&db.url, &["import", dir.path().to_str().unwrap()]);
+    assert_eq!(imported.status.code(), Some(0));
+    let queued = db.queued_jobs().await;
+    assert!(queued >= 3, "{queued} jobs queued");
+
+    let drained = newsgraph(&db.url, &["work", "--drain"]);
+    assert_eq!(drained.status.code(), Some(0));
+    let stdout = String::from_utf8(drained.stdout).unwrap();
+    let last = stdout.trim().lines().last().unwrap_or_default();
+    let ran: i64 = last
+        .strip_prefix("drained: ran ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no summary line: {stdout:?}"));
+    let done = db.count("select count(*) from apalis.jobs where status = 'Done'").await;
+    assert_eq!(ran, done, "{last}");
+    assert!(ran >= queued, "{last}");
+    assert!(last.contains("(0 failed) in ") && last.ends_with(" s"), "{last}");
+}

@@ -171,10 +171,33 @@ impl JobContext {
     }
 }
 
+/// What a run did, for the `work --drain` summary.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSummary {
+    pub jobs_done: u64,
+    pub jobs_failed: u64,
+    pub elapsed: std::time::Duration,
+}
+
+impl std::fmt::Display for RunSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ran {} jobs ({} failed) in {:.1} s",
+            self.jobs_done + self.jobs_failed,
+            self.jobs_failed,
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
 /// Runs the workers until SIGINT/SIGTERM, or with `drain` until the queue
 /// holds nothing runnable. In-flight jobs finish before it returns; jobs of a
 /// killed process go back to the queue after the missed heartbeats.
-pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
+pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<RunSummary> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let started = std::time::Instant::now();
+    let (done_before, failed_before) = (telemetry::JOBS_DONE.load(Relaxed), telemetry::JOBS_FAILED.load(Relaxed));
     options
         .scoring
         .validate()
@@ -252,7 +275,11 @@ pub async fn run(pool: PgPool, options: WorkerOptions) -> anyhow::Result<()> {
     }
     result.context("the worker stopped with an error")?;
     tracing::info!(worker = %options.worker_id, "worker stopped");
-    Ok(())
+    Ok(RunSummary {
+        jobs_done: telemetry::JOBS_DONE.load(Relaxed) - done_before,
+        jobs_failed: telemetry::JOBS_FAILED.load(Relaxed) - failed_before,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// A worker whose queue calls fail (the database restarted, went away or

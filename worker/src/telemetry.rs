@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use apalis::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::PrometheusBuilder;
 use newsgraph_shared::jobs;
@@ -36,6 +38,12 @@ impl<Args: Sync> FromRequest<Task<Args>> for RunnableSince {
     }
 }
 
+/// Job runs finished in this process, done and failed (an attempt that will
+/// be retried counts as failed): the `work --drain` summary. Process-wide,
+/// so a summary covers whatever ran in the process meanwhile.
+pub static JOBS_DONE: AtomicU64 = AtomicU64::new(0);
+pub static JOBS_FAILED: AtomicU64 = AtomicU64::new(0);
+
 /// Runs a job body and records its outcome, run time, queue wait and retries.
 pub async fn observe<F, T, E>(job_type: &'static str, since: RunnableSince, attempt: &Attempt, body: F) -> Result<T, E>
 where
@@ -55,6 +63,8 @@ where
     let result = body.await;
     histogram!("newsgraph_job_run_seconds", "job_type" => job_type).record(started.elapsed().as_secs_f64());
     let outcome = if result.is_ok() { "done" } else { "failed" };
+    let finished = if result.is_ok() { &JOBS_DONE } else { &JOBS_FAILED };
+    finished.fetch_add(1, Ordering::Relaxed);
     counter!("newsgraph_jobs_total", "job_type" => job_type, "outcome" => outcome).increment(1);
     result
 }
