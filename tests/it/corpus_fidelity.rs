@@ -430,4 +430,21 @@ async fn every_article_of_both_corpora_reads_back_through_graphql_as_the_files_s
         mismatches[..mismatches.len().min(30)].join("\n")
     );
     assert!(wanted.len() >= 900, "checked {} articles", wanted.len());
+
+    // A second import of the same site changes nothing and queues nothing.
+    let queued = app.db.queued_jobs().await;
+    let again = crate::corpus::import(&app.db, &[small, large]).await;
+    assert_eq!(again.files_failed, 0);
+    assert_eq!(
+        (again.articles_inserted, again.articles_updated, again.relations),
+        (0, 0, 0),
+        "{again}"
+    );
+    assert_eq!(
+        (again.topics, again.providers, again.providers_updated),
+        (0, 0, 0),
+        "{again}"
+    );
+    assert_eq!(again.jobs_enqueued, 0);
+    assert_eq!(app.db.queued_jobs().await, queued, "no new jobs");
 }

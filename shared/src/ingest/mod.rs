@@ -288,8 +288,12 @@ pub async fn import_paths_with(
             }
         }
         done += step.len();
-        if ready.len() >= ARTICLES_PER_BATCH {
-            writer.send(std::mem::take(&mut ready)).await?;
+        // A step of large files releases tens of thousands of records (their
+        // related lists): they go out in batches of the usual size, so that a
+        // transaction stays short and a conflict costs one batch.
+        while ready.len() >= ARTICLES_PER_BATCH {
+            let rest = ready.split_off(ARTICLES_PER_BATCH);
+            writer.send(std::mem::replace(&mut ready, rest)).await?;
         }
         progress(Progress {
             files_done: done,

@@ -382,7 +382,17 @@ async fn assign_slugs(tx: &mut PgConnection, planned: &mut [Planned<'_>]) -> Res
     if wanted.is_empty() {
         return Ok(());
     }
-    let asked: Vec<&str> = wanted.iter().map(|(_, slug)| slug.as_str()).collect();
+    let mut asked: Vec<&str> = wanted.iter().map(|(_, slug)| slug.as_str()).collect();
+    // Concurrent writers often want one file name (the same post in several
+    // folders, replicated sites): each slug is taken under a transaction
+    // lock, so the second writer waits for the first to commit and then sees
+    // its owner, instead of failing on the unique index. Sorted: one order.
+    asked.sort_unstable();
+    asked.dedup();
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('article.slug:' || s, 0)) from unnest($1::text[]) s")
+        .bind(&asked)
+        .execute(&mut *tx)
+        .await?;
     let owners: Vec<(String, String)> = sqlx::query_as("select slug, canonical_url from article where slug = any($1)")
         .bind(&asked)
         .fetch_all(&mut *tx)
