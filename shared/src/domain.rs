@@ -73,16 +73,23 @@ pub fn merge_images(stored: &mut Vec<Image>, incoming: &[Image]) -> bool {
     changed
 }
 
-/// Resolves the site paths among `images` against `site`; without a site
-/// address they are removed (we serve absolute URLs only). Returns how many
-/// were removed.
-fn resolve_images(images: &mut Vec<Image>, site: Option<&SiteAddress>) -> usize {
-    let before = images.len();
+/// Resolves the site paths among `items` (their URL reached through `url`)
+/// against `site`; without a site address they are removed (we serve
+/// absolute URLs only). Returns how many were removed.
+fn resolve_urls<T>(items: &mut Vec<T>, url: fn(&mut T) -> &mut String, site: Option<&SiteAddress>) -> usize {
+    let before = items.len();
     match site {
-        Some(site) => images.iter_mut().for_each(|i| i.url = site.resolve(&i.url)),
-        None => images.retain(|i| !is_site_path(&i.url)),
+        Some(site) => items.iter_mut().for_each(|item| {
+            let url = url(item);
+            *url = site.resolve(url);
+        }),
+        None => items.retain_mut(|item| !is_site_path(url(item))),
     }
-    before - images.len()
+    before - items.len()
+}
+
+fn resolve_images(images: &mut Vec<Image>, site: Option<&SiteAddress>) -> usize {
+    resolve_urls(images, |image| &mut image.url, site)
 }
 
 /// Whether two records describe one article: the same canonical webUrl, or
@@ -181,12 +188,7 @@ impl OrganizationDefinition {
 impl TopicDefinition {
     /// See [`ArticleRecord::resolve_site_paths`].
     pub fn resolve_site_paths(&mut self, site: Option<&SiteAddress>) -> usize {
-        let before = self.images.len();
-        match site {
-            Some(site) => self.images.iter_mut().for_each(|url| *url = site.resolve(url)),
-            None => self.images.retain(|url| !is_site_path(url)),
-        }
-        before - self.images.len()
+        resolve_urls(&mut self.images, |url| url, site)
     }
 }
 

@@ -162,7 +162,8 @@ fn site_files(root: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn site_prefix(root: &Path) -> Option<String> {
+/// The site's address from its `_config.yml`: `url` + `baseurl`.
+pub(crate) fn site_prefix(root: &Path) -> Option<String> {
     let config: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(root.join("_config.yml")).ok()?).unwrap();
     let url = config["url"].as_str()?.trim_end_matches('/').to_string();
     let base = config["baseurl"].as_str().unwrap_or("").trim_matches('/');
@@ -193,6 +194,15 @@ fn images(value: Option<&Value>) -> Vec<Value> {
                         "height": i.get("height").cloned().unwrap_or(Value::Null),
                         "isCached": i.get("isCached").cloned().unwrap_or(Value::Null)})
         })
+        .collect()
+}
+
+/// The `field` of every object in the list `list`.
+fn field_of_each(list: &Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].as_str().unwrap().to_string())
         .collect()
 }
 
@@ -361,12 +371,7 @@ async fn every_article_of_both_corpora_reads_back_through_graphql_as_the_files_s
                 topics.push(name);
             }
         }
-        let got_topics: Vec<String> = got["topics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["name"].as_str().unwrap().to_string())
-            .collect();
+        let got_topics = field_of_each(&got["topics"], "name");
         check(
             &mut mismatches,
             format!("{at}: topics in order"),
@@ -384,15 +389,10 @@ async fn every_article_of_both_corpora_reads_back_through_graphql_as_the_files_s
                     json!(domain),
                 );
                 // every logo any file gave this provider, absolute
-                let got_logos: Vec<&str> = got["provider"]["images"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|i| i["url"].as_str().unwrap())
-                    .collect();
+                let got_logos = field_of_each(&got["provider"]["images"], "url");
                 for logo in model.logos.get(&domain).into_iter().flatten() {
                     let url = absolute(logo["url"].as_str().unwrap());
-                    if !got_logos.contains(&url.as_str()) {
+                    if !got_logos.contains(&url) {
                         mismatches.push(format!("{at}: provider {domain} lacks logo {url}"));
                     }
                 }
@@ -409,12 +409,7 @@ async fn every_article_of_both_corpora_reads_back_through_graphql_as_the_files_s
         }
 
         let related: Vec<String> = expected.related.iter().flatten().map(|g| url_of(*g)).collect();
-        let got_related: Vec<String> = got["related"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["canonicalUrl"].as_str().unwrap().to_string())
-            .collect();
+        let got_related = field_of_each(&got["related"], "canonicalUrl");
         check(
             &mut mismatches,
             format!("{at}: related in order"),

@@ -11,6 +11,7 @@ use newsgraph_shared::urls::{SiteAddress, canonical_key};
 use serde_yaml_ng::Value;
 
 use crate::corpus::{article_files, front_matter, import};
+use crate::corpus_fidelity::site_prefix;
 use crate::support::{TestDb, article, corpus_dir, more_corpus_dir, write};
 
 fn domain_of(value: &Value) -> Option<String> {
@@ -90,12 +91,7 @@ async fn a_providers_logos_are_kept_whichever_file_comes_first() {
 #[tokio::test]
 async fn definition_file_logos_resolve_against_the_sites_config() {
     let Some(corpus) = corpus_dir() else { return };
-    let config: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(corpus.join("_config.yml")).unwrap()).unwrap();
-    let prefix = format!(
-        "{}{}",
-        config["url"].as_str().unwrap().trim_end_matches('/'),
-        config["baseurl"].as_str().unwrap()
-    );
+    let prefix = site_prefix(&corpus).expect("the corpus has a _config.yml");
     let db = TestDb::new().await;
     let report = import(&db, std::slice::from_ref(&corpus)).await;
     assert_eq!(report.files_failed, 0, "{:?}", report.errors);

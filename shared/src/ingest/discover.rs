@@ -76,8 +76,9 @@ fn is_article_name(path: &Path) -> bool {
 /// Whether a path lies under `api/news/`, where Smartable keeps its news
 /// pages (`api/news/<topic>/page/N/index.json`).
 fn is_news_page_path(path: &Path) -> bool {
-    let parts: Vec<_> = path.components().map(|c| c.as_os_str()).collect();
-    parts.windows(2).any(|w| w[0] == "api" && w[1] == "news")
+    path.components()
+        .zip(path.components().skip(1))
+        .any(|(a, b)| a.as_os_str() == "api" && b.as_os_str() == "news")
 }
 
 /// What a file is, judged by where it sits and its extension. `explicit` is

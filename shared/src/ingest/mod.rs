@@ -96,6 +96,14 @@ impl Sites {
     }
 }
 
+/// `parsed` with its image URLs made absolute against its file's site; the
+/// site paths it had to drop are counted in `report`.
+fn resolved(mut parsed: Parsed, file: &InputFile, sites: &Sites, report: &mut ImportReport) -> Parsed {
+    let dropped = parsed.resolve_site_paths(sites.site_for(&file.path));
+    report.note_site_paths_dropped(&file.path, dropped);
+    parsed
+}
+
 fn read_limited(path: &Path) -> Result<Vec<u8>, ParseError> {
     let size = std::fs::metadata(path)
         .map_err(|e| ParseError::new("file", format!("cannot read: {e}")))?
@@ -125,7 +133,7 @@ fn parse_bytes(file: &InputFile, bytes: &[u8]) -> Result<Parsed, ParseError> {
         InputKind::JsonPage => format::parse_json_page(bytes).map(Parsed::Articles),
         InputKind::TopicDefinition => format::parse_topic_file(bytes).map(Parsed::Topic),
         InputKind::OrganizationDefinition => format::parse_organization_file(bytes).map(Parsed::Organization),
-        InputKind::SiteConfig => unreachable!("site configs are read by read_site_configs"),
+        InputKind::SiteConfig => unreachable!("site configs are read before any other file"),
     }
 }
 
@@ -224,12 +232,7 @@ pub async fn import_paths_with(
         ) {
             continue;
         }
-        let parsed = parse_file(file).map(|mut parsed| {
-            let dropped = parsed.resolve_site_paths(sites.site_for(&file.path));
-            report.note_site_paths_dropped(&file.path, dropped);
-            parsed
-        });
-        match parsed {
+        match parse_file(file).map(|parsed| resolved(parsed, file, &sites, &mut report)) {
             Ok(Parsed::Topic(topic)) => topics.push(topic),
             Ok(Parsed::Organization(org)) => organizations.push(org),
             Ok(Parsed::Articles(_)) => unreachable!("classified as a definition"),
@@ -271,13 +274,8 @@ pub async fn import_paths_with(
     let good: Vec<usize> = article_files.iter().copied().filter(|i| !failed.contains(i)).collect();
     for step in good.chunks(FILES_PER_STEP) {
         for (i, result) in parse_step(&files, step, parse_file).await {
-            match result {
-                Ok(Parsed::Articles(mut records)) => {
-                    let site = sites.site_for(&files[i].path);
-                    let dropped = records.iter_mut().map(|r| r.resolve_site_paths(site)).sum();
-                    report.note_site_paths_dropped(&files[i].path, dropped);
-                    merger.feed_file(&index, records, i, &mut ready)
-                }
+            match result.map(|parsed| resolved(parsed, &files[i], &sites, &mut report)) {
+                Ok(Parsed::Articles(records)) => merger.feed_file(&index, records, i, &mut ready),
                 Ok(_) => unreachable!("classified as an article file"),
                 // a file the light first read accepted, or one that changed
                 // between the passes
