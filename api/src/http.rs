@@ -12,7 +12,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use lru::LruCache;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -81,7 +81,6 @@ struct Inner {
     config: ApiConfig,
     parsed: Mutex<LruCache<String, ExecutableDocument>>,
     response_cache: Option<ResponseCache>,
-    graphiql: String,
     metrics: PrometheusHandle,
 }
 
@@ -97,10 +96,6 @@ impl AppState {
                 parsed: Mutex::new(LruCache::new(
                     NonZeroUsize::new(PARSED_CACHE_ENTRIES).expect("non-zero"),
                 )),
-                graphiql: async_graphql::http::GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .title("newsgraph GraphiQL")
-                    .finish(),
                 metrics: crate::metrics::handle(),
             }),
         }
@@ -446,10 +441,6 @@ fn shared_response(body: Bytes, outcome: &'static str) -> axum::response::Respon
     response
 }
 
-async fn graphiql(State(state): State<AppState>) -> Html<String> {
-    Html(state.inner.graphiql.clone())
-}
-
 /// The process is up.
 async fn healthz() -> &'static str {
     "ok\n"
@@ -489,7 +480,7 @@ pub fn router(state: AppState) -> Router {
         ));
     let request_timeout = state.inner.config.limits.request_timeout;
     let routes = crate::frontend::apply(for_frontends, &state.inner.config.frontend)
-        .route("/", get(graphiql))
+        .merge(crate::graphiql::routes())
         .merge(crate::editor_console::routes())
         .route("/graphql/ws", get(crate::ws::graphql_ws))
         .route("/healthz", get(healthz))

@@ -16,6 +16,7 @@ pub mod editor_console;
 pub mod errors;
 pub mod events;
 pub mod frontend;
+pub mod graphiql;
 pub mod http;
 pub mod ids;
 pub mod legacy;

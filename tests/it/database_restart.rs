@@ -1,6 +1,6 @@
 //! The api and the worker across a restart of the database server. These
 //! stop and start a private PostgreSQL cluster of their own (never the shared
-//! server); without initdb they print SKIPPED and pass.
+//! server); without initdb they are skipped (`support::missing`).
 
 use std::time::{Duration, Instant};
 
@@ -18,9 +18,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 /// initdb is not installed.
 async fn cluster_with_database(test: &str) -> Option<(PrivateCluster, PgConnectOptions)> {
     if !pg_cluster::available() {
-        eprintln!(
-            "SKIPPED {test}: initdb/pg_ctl not found in {}",
-            pg_cluster::pg_bin_dir().display()
+        crate::support::missing(
+            &format!("initdb/pg_ctl (for {test})"),
+            &format!("not found in {}", pg_cluster::pg_bin_dir().display()),
         );
         return None;
     }

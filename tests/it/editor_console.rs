@@ -2,173 +2,35 @@
 //! DevTools protocol: the page as an editor sees it, and a second browser
 //! context that sees the first one's change live, without reloading.
 //!
-//! The browser is Debian's `chromium` (`.ci/run` installs it); it is never
-//! downloaded at test time. Without it the browser tests say `SKIPPED`.
-//! A screenshot is saved to `target/artifacts/editor-console.png`.
+//! The browser and its rules are in `browser.rs`. A screenshot is saved to `target/artifacts/editor-console.png`.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use chromiumoxide::browser::{Browser, BrowserConfig};
-use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
-use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
-use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
-use chromiumoxide::handler::viewport::Viewport;
-use chromiumoxide::page::{Page, ScreenshotParams};
-use futures_util::StreamExt;
+use chromiumoxide::page::Page;
 use newsgraph_shared::auth::{Role, create_token};
 use serde_json::Value;
 
 use crate::api_support::TestApp;
-
-/// How long the page may take to reach a state the test waits for.
-const WAIT_MS: u64 = 10_000;
-
-/// The Chromium to drive: `NEWSGRAPH_CHROMIUM`, else the first of the usual
-/// names on `PATH`.
-fn chromium_executable() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("NEWSGRAPH_CHROMIUM") {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|candidate| candidate.is_file())
-}
-
-/// A headless Chromium of this test's own (own profile directory), killed
-/// when dropped.
-struct Chromium {
-    browser: Browser,
-    events: tokio::task::JoinHandle<()>,
-    _profile: tempfile::TempDir,
-}
-
-impl Chromium {
-    async fn launch() -> Option<Self> {
-        let Some(executable) = chromium_executable() else {
-            eprintln!(
-                "SKIPPED: no Chromium found (install Debian's `chromium` package, or set NEWSGRAPH_CHROMIUM); \
-                 .ci/run installs it"
-            );
-            return None;
-        };
-        let profile = tempfile::tempdir().unwrap();
-        // chromiumoxide's builder starts Chromium with `--headless`
-        let config = BrowserConfig::builder()
-            .chrome_executable(executable)
-            .no_sandbox()
-            .arg("--disable-gpu")
-            .arg("--disable-background-networking")
-            .user_data_dir(profile.path())
-            .window_size(1280, 1000)
-            .viewport(Viewport {
-                width: 1280,
-                height: 1000,
-                ..Viewport::default()
-            })
-            .launch_timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
-        let (browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
-        // The handler drives the DevTools connection; events the crate does
-        // not know (newer Chromium) are not the test's concern.
-        let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
-        Some(Self {
-            browser,
-            events,
-            _profile: profile,
-        })
-    }
-
-    /// A page in a browser context of its own (like an incognito window:
-    /// its own storage), at `url`.
-    async fn page_in_new_context(&self, url: &str) -> Page {
-        let context = self
-            .browser
-            .create_browser_context(CreateBrowserContextParams::default())
-            .await
-            .unwrap();
-        let params = CreateTargetParams::builder()
-            .url("about:blank")
-            .browser_context_id(context)
-            .build()
-            .unwrap();
-        let page = self.browser.new_page(params).await.unwrap();
-        open_console(&page, url).await;
-        page
-    }
-
-    async fn close(mut self) {
-        let _ = self.browser.close().await;
-        let _ = self.browser.wait().await;
-        self.events.abort();
-    }
-}
+use crate::browser::{self, Chromium, eval, no_csp_violations, record_csp_violations, screenshot};
 
 /// Opens the console, recording Content-Security-Policy violations first.
-async fn open_console(page: &Page, url: &str) {
-    page.evaluate_on_new_document(
-        "window.__cspViolations = []; document.addEventListener('securitypolicyviolation', \
-         (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));",
-    )
-    .await
-    .unwrap();
+async fn open_console(chromium: &Chromium, url: &str) -> Page {
+    let page = chromium.page_in_new_context().await;
+    record_csp_violations(&page).await;
     page.goto(url).await.unwrap();
-    wait_for(page, "document.body.dataset.ready === 'true'", "the console to start").await;
+    wait_for(&page, "document.body.dataset.ready === 'true'", "the console to start").await;
+    page
 }
 
-/// Evaluates `js` (awaiting a promise) and returns its JSON value.
-async fn eval(page: &Page, js: &str) -> Value {
-    let params = EvaluateParams::builder()
-        .expression(js)
-        .await_promise(true)
-        .return_by_value(true)
-        .build()
-        .unwrap();
-    page.evaluate_expression(params)
-        .await
-        .unwrap()
-        .into_value()
-        .unwrap_or(Value::Null)
-}
-
-/// Waits until `condition` (a JS expression) holds, re-checking on every
-/// DOM change; fails after [`WAIT_MS`] with what the page shows.
+/// Waits until `condition` holds, showing the console's state on failure.
 async fn wait_for(page: &Page, condition: &str, what: &str) {
-    let js = format!(
-        "new Promise((resolve) => {{
-           const holds = () => {{ try {{ return !!({condition}); }} catch (_) {{ return false; }} }};
-           if (holds()) return resolve(true);
-           const observer = new MutationObserver(() => {{
-             if (holds()) {{ observer.disconnect(); clearTimeout(timer); resolve(true); }}
-           }});
-           const timer = setTimeout(() => {{ observer.disconnect(); resolve(holds()); }}, {WAIT_MS});
-           observer.observe(document.documentElement,
-             {{ subtree: true, childList: true, attributes: true, characterData: true }});
-         }})"
-    );
-    if eval(page, &js).await != Value::Bool(true) {
-        panic!(
-            "timed out waiting for {what}; the page shows: {:#}",
-            page_state(page).await
-        );
-    }
+    browser::wait_for(page, condition, what, CONSOLE_STATE).await;
 }
 
 /// What the console shows, for failure messages.
-async fn page_state(page: &Page) -> Value {
-    eval(
-        page,
-        "({ body: { ...document.body.dataset },
-            error: document.getElementById('error').hidden ? null : document.getElementById('error').textContent.trim(),
-            articles: [...document.querySelectorAll('#articles li')].map((li) => li.textContent.trim()),
-            history: document.getElementById('history').textContent.trim(),
-            csp: window.__cspViolations })",
-    )
-    .await
-}
+const CONSOLE_STATE: &str = "({ body: { ...document.body.dataset },
+    error: document.getElementById('error').hidden ? null : document.getElementById('error').textContent.trim(),
+    articles: [...document.querySelectorAll('#articles li')].map((li) => li.textContent.trim()),
+    history: document.getElementById('history').textContent.trim(),
+    csp: window.__cspViolations })";
 
 /// Pastes the token into the console and waits for the list and the live
 /// connection.
@@ -194,17 +56,6 @@ async fn enter_token(page: &Page, token: &str) {
 
 fn row(id: &str) -> String {
     format!("document.querySelector('#articles li[data-id=\"{id}\"]')")
-}
-
-fn artifacts_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn no_csp_violations(page: &Page) {
-    let violations = eval(page, "window.__cspViolations").await;
-    assert_eq!(violations, serde_json::json!([]), "the page broke its own CSP");
 }
 
 #[tokio::test]
@@ -264,7 +115,7 @@ async fn editor_console_lists_and_searches_articles_in_chromium() {
     };
     let app = TestApp::with_newsroom().await;
     let (token, _) = create_token(&app.db.pool, "erin", Role::Editor).await.unwrap();
-    let page = chromium.page_in_new_context(&app.url("/editor")).await;
+    let page = open_console(&chromium, &app.url("/editor")).await;
     // an unknown token is refused with its code on show
     page.find_element("#token")
         .await
@@ -346,18 +197,6 @@ async fn editor_console_lists_and_searches_articles_in_chromium() {
     chromium.close().await;
 }
 
-/// Saves a full-page PNG of `page` under `target/artifacts/`.
-async fn screenshot(page: &Page, name: &str) -> PathBuf {
-    let path = artifacts_dir().join(name);
-    let params = ScreenshotParams::builder()
-        .format(CaptureScreenshotFormat::Png)
-        .full_page(true)
-        .build();
-    page.save_screenshot(params, &path).await.unwrap();
-    eprintln!("screenshot: {}", path.display());
-    path
-}
-
 #[tokio::test]
 async fn an_editor_unpublishes_in_the_console_and_a_second_browser_sees_it_live() {
     let Some(chromium) = Chromium::launch().await else {
@@ -370,9 +209,9 @@ async fn an_editor_unpublishes_in_the_console_and_a_second_browser_sees_it_live(
     let reason = "Duplicate of the agency story";
 
     // two editors, each in a browser context of their own, on the published list
-    let editor = chromium.page_in_new_context(&app.url("/editor")).await;
+    let editor = open_console(&chromium, &app.url("/editor")).await;
     enter_token(&editor, erin.expose()).await;
-    let watcher = chromium.page_in_new_context(&app.url("/editor")).await;
+    let watcher = open_console(&chromium, &app.url("/editor")).await;
     enter_token(&watcher, olga.expose()).await;
     for page in [&editor, &watcher] {
         wait_for(page, &row(&derby), "the derby story in the published list").await;

@@ -4,6 +4,7 @@
 mod support;
 
 mod api_support;
+mod browser;
 
 mod api_errors;
 mod api_http;
@@ -30,6 +31,7 @@ mod editor_console;
 mod editorial;
 mod enqueue;
 mod env_example;
+mod graphiql;
 mod import_errors;
 mod import_rules;
 mod import_site;

@@ -181,12 +181,22 @@ fn corpus_named(name: &str, marker: &str) -> Option<PathBuf> {
     if dir.join(marker).is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIPPED: corpus not found at {} (it sits beside the project in CI)",
-            dir.display()
+        missing(
+            &format!("the corpus {name}"),
+            &format!("expected at {}; it sits beside the project in CI", dir.display()),
         );
         None
     }
+}
+
+/// A test cannot run because `what` is not on this machine. Under CI
+/// (`CI` set and not `false`/`0`) that fails the test, so a run without its
+/// corpus or browser cannot pass quietly; elsewhere the test prints
+/// `SKIPPED: ...`, which `.config/nextest.toml` shows at the end of the run.
+pub fn missing(what: &str, hint: &str) {
+    let under_ci = std::env::var("CI").is_ok_and(|value| !matches!(value.as_str(), "" | "false" | "0"));
+    assert!(!under_ci, "{what} is missing and CI requires it: {hint}");
+    println!("SKIPPED: {what} is missing ({hint})");
 }
 
 /// Writes `contents` to `dir/relative`, creating directories.
