@@ -31,6 +31,19 @@ const TOPICS: [(&str, &[&str]); 6] = [
     ("Health", &["health", "medicine", "hospitals"]),
     ("Politics", &["politics", "elections", "government"]),
 ];
+/// Highlight colours (text, background) of TOPICS[i] in the feeds, as
+/// Smartable's JSON pages carry them.
+const HIGHLIGHTS: [(&str, &str); 6] = [
+    ("#FFFFFF", "#1F3A5F"),
+    ("#FFFFFF", "#2E7D32"),
+    ("#1B1B1B", "#F9A825"),
+    ("#FFFFFF", "#6A1B9A"),
+    ("#FFFFFF", "#C62828"),
+    ("#FFFFFF", "#37474F"),
+];
+/// The demo site's own address (`_config.yml`): the organization files'
+/// logo paths resolve against it.
+const SITE_URL: &str = "https://demo.newsgraph.example";
 /// Fictional outlets: (domain, display name).
 const ORGS: [(&str, &str); 10] = [
     ("harborgazette.example", "Harbor Gazette"),
@@ -451,6 +464,60 @@ fn organization_file((domain, name): (&str, &str)) -> DemoFile {
     }
 }
 
+/// Jekyll's site configuration: the address site paths resolve against.
+fn site_config() -> DemoFile {
+    DemoFile {
+        relative_path: PathBuf::from("_config.yml"),
+        contents: format!("title: newsgraph demo\nurl: \"{SITE_URL}\"\nbaseurl: \"\"\n"),
+    }
+}
+
+/// A Smartable JSON news page (`api/news/page/1/index.json`): one story per
+/// topic, each item carrying its topic's highlight colours, which is how
+/// topics get theirs.
+fn news_page(stories: &[&Story]) -> DemoFile {
+    let items: Vec<serde_json::Value> = stories
+        .iter()
+        .enumerate()
+        .map(|(topic, s)| {
+            let (domain, name) = ORGS[s.org];
+            let (text_color, background_color) = HIGHLIGHTS[topic];
+            let images: Vec<serde_json::Value> = s
+                .image
+                .iter()
+                .map(|(url, width, height)| {
+                    serde_json::json!({"url": url, "width": width, "height": height,
+                        "title": null, "attribution": null, "isCached": true})
+                })
+                .collect();
+            serde_json::json!({
+                "path": format!("_news/{}-{}.md", s.at.format("%Y-%m-%d"), s.slug),
+                "title": s.title,
+                "excerpt": s.excerpt,
+                "webUrl": s.web_url(),
+                "originalUrl": s.web_url(),
+                "ampWebUrl": s.amp_urls().map(|(amp, _)| amp),
+                "highlight": {"text": TOPICS[topic].0, "textColor": text_color, "backgroundColor": background_color},
+                "heat": 120,
+                "quality": s.quality,
+                "images": images,
+                "type": "article",
+                "publishedDateTime": stamp(&s.at),
+                "updatedDateTime": null,
+                "provider": {"name": name, "domain": domain, "images": null, "publishers": null, "authors": null},
+                "locale": "en-us",
+                "categories": ["news"],
+                "topics": [ROOT, TOPICS[s.topic + 1].0],
+            })
+        })
+        .collect();
+    let page = serde_json::json!({"page": 1, "value": items, "nextPage": null});
+    DemoFile {
+        relative_path: PathBuf::from("api/news/page/1/index.json"),
+        contents: serde_json::to_string_pretty(&page).expect("a JSON value serialises") + "\n",
+    }
+}
+
 /// One `related:` entry, indented as in the real files.
 fn push_related(out: &mut String, s: &Story) {
     out.push_str(&format!("  - title: {}\n    excerpt: {}\n", q(&s.title), q(&s.excerpt)));
@@ -563,8 +630,23 @@ pub fn generate(articles: usize, seed: u64) -> Vec<DemoFile> {
     for (j, story) in stories.iter().enumerate() {
         same_topic[story.topic].push(j);
     }
-    let mut files: Vec<DemoFile> = (0..TOPICS.len()).map(topic_file).collect();
+    let mut files: Vec<DemoFile> = vec![site_config()];
+    files.extend((0..TOPICS.len()).map(topic_file));
     files.extend(ORGS.iter().copied().map(organization_file));
+    // the feed page: for each topic a story known so far only as a related
+    // item (a story of its own for each child topic when there is one; the
+    // root topic takes another), each story once
+    let mut featured: Vec<&Story> = Vec::new();
+    for topic in 0..TOPICS.len() {
+        let unused = |j: &usize| !featured.iter().any(|f| std::ptr::eq(*f, &stories[*j]));
+        let j = (articles..stories.len())
+            .filter(unused)
+            .find(|&j| topic.checked_sub(1).is_none_or(|t| stories[j].topic == t))
+            .or_else(|| (articles..stories.len()).find(unused))
+            .unwrap_or(articles);
+        featured.push(&stories[j]);
+    }
+    files.push(news_page(&featured));
     for (i, story) in stories[..articles].iter().enumerate() {
         let mut related: Vec<&Story> = Vec::new();
         let (mut picked, wanted) = (
@@ -633,7 +715,9 @@ mod tests {
             assert_eq!(news(&generate(n, 42)).len(), n);
         }
         let root = std::env::temp_dir().join(format!("newsgraph-demo-test-{}", std::process::id()));
-        assert_eq!(write_to(&root, 12, 9).unwrap(), 12 + TOPICS.len() + ORGS.len());
+        assert_eq!(write_to(&root, 12, 9).unwrap(), 12 + TOPICS.len() + ORGS.len() + 2);
+        assert!(root.join("_config.yml").is_file());
+        assert!(root.join("api/news/page/1/index.json").is_file());
         assert_eq!(std::fs::read_dir(root.join("_news")).unwrap().count(), 12);
         assert_eq!(
             std::fs::read_dir(root.join("_data/topics")).unwrap().count(),
