@@ -3,7 +3,6 @@
 
 pub mod auth;
 pub mod db;
-pub mod demo;
 pub mod domain;
 pub mod editorial;
 pub mod events;

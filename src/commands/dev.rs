@@ -5,7 +5,8 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use newsgraph_shared::{db, demo, ingest};
+use newsgraph_demo as demo;
+use newsgraph_shared::{db, ingest};
 use newsgraph_worker::WorkerOptions;
 
 #[derive(Debug, clap::Args)]

@@ -26,8 +26,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use newsgraph_demo as demo;
 use newsgraph_drills::{Running, fresh_database, newsgraph, server_url, verdict};
-use newsgraph_shared::{demo, format};
+use newsgraph_shared::format;
 use serde_json::Value;
 use sqlx::{PgPool, Row};
 

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
+use newsgraph_demo as demo;
 use newsgraph_drills::verdict;
-use newsgraph_shared::demo;
 
 const DRILL: &str = "hostile-fuzz";
 /// Fuzz targets (fuzz/fuzz_targets/NAME.rs) and their share of the time, in %.
