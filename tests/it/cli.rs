@@ -121,7 +121,7 @@ async fn dev_creates_migrates_and_loads_demo_data_once() {
     .await
     .unwrap();
     result.unwrap();
-    assert_eq!(articles, 40);
+    assert_eq!(articles, 40 + 6, "40 article files and the feed page's story for each of the 6 topics");
 }
 
 #[tokio::test]
