@@ -6,13 +6,13 @@
 //! and after), and queue the article's recompute job. A conflict or a bad
 //! input rolls everything back: nothing is written.
 //!
-//! [`perform_in`] runs an action on the caller's own transaction instead, for
-//! callers that add writes of their own (a NOTIFY for subscribers, say).
+//! The same transaction sends the NOTIFY the API processes learn of the
+//! change from ([`perform`]): no caller has to remember it.
 //!
 //! The override columns live in `article_state`, beside `published`: they are
 //! what the worker reads in its own write statement (`crate::rescore`), so a
 //! publish or unpublish holds through any number of recomputes until
-//! [`clear_override`] hands the decision back to the worker.
+//! a `ClearOverride` action hands the decision back to the worker.
 //!
 //! `version` is bumped by every write of the article's own data (import,
 //! these actions); the worker's recomputes do not bump it, so a recompute
@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::events::{self, ArticleEvents};
 use crate::{jobs, rescore};
 
 /// Longest reason accepted, in characters.
@@ -234,7 +235,7 @@ const INSERT_EVENT: &str = "insert into editorial_event (article_id, editor, act
 values ($1, $2, $3, $4, $5, $6)
 returning editorial_event_id, article_id, editor, action, reason, before_state, after_state, created_at";
 
-/// One editor action, as [`perform_in`] takes it.
+/// One editor action, as [`perform`] takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request<'a> {
     pub article_id: i64,
@@ -249,98 +250,22 @@ pub struct Request<'a> {
     pub expected_version: Option<i64>,
 }
 
-/// Publishes the article whatever the worker's rule says, until the override
-/// is cleared. `reason` is required. An article its source removed (a
-/// tombstone) is never published: that is refused as bad input.
-pub async fn publish(
-    pool: &PgPool,
-    article_id: i64,
-    editor: &str,
-    reason: &str,
-    expected_version: Option<i64>,
-) -> Result<Outcome> {
-    perform(
-        pool,
-        Request {
-            article_id,
-            editor,
-            action: Action::Publish,
-            reason: Some(reason),
-            expected_version,
-        },
-    )
-    .await
-}
-
-/// Unpublishes the article whatever the worker's rule says, until the
-/// override is cleared. `reason` is required.
-pub async fn unpublish(
-    pool: &PgPool,
-    article_id: i64,
-    editor: &str,
-    reason: &str,
-    expected_version: Option<i64>,
-) -> Result<Outcome> {
-    perform(
-        pool,
-        Request {
-            article_id,
-            editor,
-            action: Action::Unpublish,
-            reason: Some(reason),
-            expected_version,
-        },
-    )
-    .await
-}
-
-/// Hands the decision back to the worker: removes the override, applies the
-/// worker's last automatic decision at once and queues a recompute that
-/// decides again. Clearing an article without an override is recorded too.
-pub async fn clear_override(
-    pool: &PgPool,
-    article_id: i64,
-    editor: &str,
-    expected_version: Option<i64>,
-) -> Result<Outcome> {
-    perform(
-        pool,
-        Request {
-            article_id,
-            editor,
-            action: Action::ClearOverride,
-            reason: None,
-            expected_version,
-        },
-    )
-    .await
-}
-
-/// Queues a recompute of the article (recorded in the audit log; the article
-/// itself is not written and its version does not move).
-pub async fn request_recompute(
-    pool: &PgPool,
-    article_id: i64,
-    editor: &str,
-    expected_version: Option<i64>,
-) -> Result<Outcome> {
-    perform(
-        pool,
-        Request {
-            article_id,
-            editor,
-            action: Action::Recompute,
-            reason: None,
-            expected_version,
-        },
-    )
-    .await
-}
-
-/// Performs the action in a transaction of its own.
+/// Performs the action in a transaction of its own: the article's state,
+/// its audit row, the recompute jobs (the article, and its coverage group
+/// when its eligibility changed) and the NOTIFY that tells the API
+/// processes (their response caches and subscriptions) commit together, or
+/// nothing does. Every action but a recompute request notifies.
 pub async fn perform(pool: &PgPool, request: Request<'_>) -> Result<Outcome> {
     let mut tx = pool.begin().await?;
-    let outcome = perform_in(&mut tx, &request).await?;
+    // an error drops (rolls back) the transaction
+    let outcome = act(&mut tx, &request).await?;
+    if request.action != Action::Recompute {
+        let changed = ArticleEvents {
+            publication: vec![request.article_id],
+            ..ArticleEvents::default()
+        };
+        events::notify(&mut tx, &changed).await?;
+    }
     tx.commit().await?;
     tracing::info!(
         article_id = request.article_id,
@@ -353,11 +278,8 @@ pub async fn perform(pool: &PgPool, request: Request<'_>) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// Performs the action on the caller's transaction, for callers that add
-/// their own writes to it (a NOTIFY for subscribers, say) and commit it
-/// themselves. On an error, roll the transaction back: it may hold part of
-/// the action.
-pub async fn perform_in(conn: &mut PgConnection, request: &Request<'_>) -> Result<Outcome> {
+/// The action's writes on `perform`'s transaction.
+async fn act(conn: &mut PgConnection, request: &Request<'_>) -> Result<Outcome> {
     let Request {
         article_id,
         editor,

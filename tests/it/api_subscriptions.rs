@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use newsgraph_shared::auth::Role;
 use newsgraph_shared::editorial::{self, Action};
-use newsgraph_shared::events::{self, ArticleEvents};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -197,14 +196,13 @@ async fn enqueue(db: &TestDb, url: &str) -> Instant {
     Instant::now()
 }
 
-/// An editor action on a connection of the test's own (not the server's),
-/// with its notification, in one transaction; returns when it has committed.
+/// An editor action on a connection of the test's own (not the server's);
+/// returns when it (and its notification) has committed.
 async fn act_outside_the_server(db: &TestDb, url: &str, action: Action, reason: &str) -> Instant {
     let article_id = article_id(db, url).await;
-    let mut tx = db.pool.begin().await.unwrap();
-    editorial::perform_in(
-        &mut tx,
-        &editorial::Request {
+    editorial::perform(
+        &db.pool,
+        editorial::Request {
             article_id,
             editor: "elsewhere",
             action,
@@ -214,16 +212,6 @@ async fn act_outside_the_server(db: &TestDb, url: &str, action: Action, reason: 
     )
     .await
     .unwrap();
-    events::notify(
-        &mut tx,
-        &ArticleEvents {
-            publication: vec![article_id],
-            ..ArticleEvents::default()
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
     Instant::now()
 }
 

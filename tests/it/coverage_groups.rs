@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use newsgraph_shared::editorial;
 use newsgraph_shared::ingest::import_paths;
 use newsgraph_shared::jobs::enqueue_recompute;
 use newsgraph_shared::scoring::{ScoringConfig, ScoringPreset};
@@ -316,7 +315,7 @@ async fn an_editor_who_publishes_a_non_lead_wins_over_every_recompute_of_the_gro
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    editorial::publish(&db.pool, c1, "erin", "the better write-up", None)
+    crate::support::editor::publish(&db.pool, c1, "erin", "the better write-up", None)
         .await
         .unwrap();
     for _ in 0..3 {
@@ -340,12 +339,16 @@ async fn an_editor_who_takes_down_a_lead_hands_the_group_to_the_next_best() {
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    editorial::unpublish(&db.pool, c3, "erin", "wrong", None).await.unwrap();
+    crate::support::editor::unpublish(&db.pool, c3, "erin", "wrong", None)
+        .await
+        .unwrap();
     drain(&db, &smartable()).await;
     // Without c3, c2 (over c1) and c4 lead their neighbourhoods.
     assert_eq!(published(&db).await, ["c2", "c4", "y2"]);
     // Handed back, c3 leads again.
-    editorial::clear_override(&db.pool, c3, "erin", None).await.unwrap();
+    crate::support::editor::clear_override(&db.pool, c3, "erin", None)
+        .await
+        .unwrap();
     drain(&db, &smartable()).await;
     assert_eq!(published(&db).await, ["c3", "y2"]);
 }

@@ -11,6 +11,7 @@ use newsgraph_shared::jobs::{RECOMPUTE_ARTICLE_QUEUE, enqueue_recompute};
 use newsgraph_shared::rescore;
 use newsgraph_shared::scoring::ScoringConfig;
 
+use crate::support::editor::{clear_override, publish, request_recompute, unpublish};
 use crate::support::{TestDb, article, drain, write};
 
 /// Imports our small article files (titles and URLs), with no job left
@@ -90,7 +91,7 @@ async fn each_action_writes_one_audit_row_with_before_and_after_and_queues_one_j
     assert_eq!((start.published, start.editor_override.as_deref()), (false, None));
 
     // publish
-    let published = editorial::publish(&db.pool, id, editor, "  Breaking news  ", Some(start.version))
+    let published = publish(&db.pool, id, editor, "  Breaking news  ", Some(start.version))
         .await
         .unwrap();
     let s = &published.state;
@@ -121,7 +122,7 @@ async fn each_action_writes_one_audit_row_with_before_and_after_and_queues_one_j
     assert_eq!(published.jobs_enqueued, 1);
 
     // unpublish
-    let unpublished = editorial::unpublish(&db.pool, id, editor, "Legal asked us to", None)
+    let unpublished = unpublish(&db.pool, id, editor, "Legal asked us to", None)
         .await
         .unwrap();
     let s = &unpublished.state;
@@ -132,7 +133,7 @@ async fn each_action_writes_one_audit_row_with_before_and_after_and_queues_one_j
     assert_eq!((events(&db).await, queued_recomputes(&db).await), (2, vec![id, id]));
 
     // clear: the worker decides again (never scored: unpublished)
-    let cleared = editorial::clear_override(&db.pool, id, editor, Some(start.version + 2))
+    let cleared = clear_override(&db.pool, id, editor, Some(start.version + 2))
         .await
         .unwrap();
     let s = &cleared.state;
@@ -153,7 +154,7 @@ async fn each_action_writes_one_audit_row_with_before_and_after_and_queues_one_j
 
     // recompute: an audit row and a job; the article is not written
     let before = row(&db, id).await;
-    let recompute = editorial::request_recompute(&db.pool, id, editor, Some(start.version + 3))
+    let recompute = request_recompute(&db.pool, id, editor, Some(start.version + 3))
         .await
         .unwrap();
     assert_eq!(recompute.event.before_state, recompute.event.after_state);
@@ -175,17 +176,17 @@ async fn a_stale_expected_version_conflicts_and_writes_nothing() {
     let db = TestDb::new().await;
     let id = one_article(&db).await;
     let version = state(&db, id).await.version;
-    editorial::publish(&db.pool, id, "first", "Seen first", Some(version))
+    publish(&db.pool, id, "first", "Seen first", Some(version))
         .await
         .unwrap();
     let (rows_before, events_before, jobs_before) =
         (row(&db, id).await, events(&db).await, queued_recomputes(&db).await);
 
     let attempts = [
-        editorial::unpublish(&db.pool, id, "second", "Seen the old version", Some(version)).await,
-        editorial::publish(&db.pool, id, "second", "Seen the old version", Some(version)).await,
-        editorial::clear_override(&db.pool, id, "second", Some(version)).await,
-        editorial::request_recompute(&db.pool, id, "second", Some(version + 7)).await,
+        unpublish(&db.pool, id, "second", "Seen the old version", Some(version)).await,
+        publish(&db.pool, id, "second", "Seen the old version", Some(version)).await,
+        clear_override(&db.pool, id, "second", Some(version)).await,
+        request_recompute(&db.pool, id, "second", Some(version + 7)).await,
     ];
     for attempt in attempts {
         let error = attempt.unwrap_err();
@@ -207,7 +208,7 @@ async fn a_stale_expected_version_conflicts_and_writes_nothing() {
     assert_eq!(queued_recomputes(&db).await, jobs_before, "no job");
 
     // With the current version it goes through.
-    editorial::unpublish(&db.pool, id, "second", "Seen the new version", Some(version + 1))
+    unpublish(&db.pool, id, "second", "Seen the new version", Some(version + 1))
         .await
         .unwrap();
 }
@@ -229,10 +230,8 @@ async fn bad_input_and_unknown_articles_write_nothing() {
     let before = row(&db, id).await;
     for reason in ["", "   \n"] {
         for error in [
-            editorial::publish(&db.pool, id, "ed", reason, None).await.unwrap_err(),
-            editorial::unpublish(&db.pool, id, "ed", reason, None)
-                .await
-                .unwrap_err(),
+            publish(&db.pool, id, "ed", reason, None).await.unwrap_err(),
+            unpublish(&db.pool, id, "ed", reason, None).await.unwrap_err(),
         ] {
             assert_eq!(error.code(), "BAD_USER_INPUT");
             assert!(error.to_string().starts_with("reason: a reason is required"), "{error}");
@@ -240,34 +239,22 @@ async fn bad_input_and_unknown_articles_write_nothing() {
     }
     let too_long = "x".repeat(editorial::MAX_REASON_LEN + 1);
     assert_eq!(
-        editorial::publish(&db.pool, id, "ed", &too_long, None)
-            .await
-            .unwrap_err()
-            .code(),
+        publish(&db.pool, id, "ed", &too_long, None).await.unwrap_err().code(),
         "BAD_USER_INPUT"
     );
     assert_eq!(
-        editorial::clear_override(&db.pool, id, " ", None)
-            .await
-            .unwrap_err()
-            .code(),
+        clear_override(&db.pool, id, " ", None).await.unwrap_err().code(),
         "BAD_USER_INPUT",
         "an editor name is required"
     );
     let missing = id + 1_000;
     for error in [
-        editorial::publish(&db.pool, missing, "ed", "Why not", None)
+        publish(&db.pool, missing, "ed", "Why not", None).await.unwrap_err(),
+        unpublish(&db.pool, missing, "ed", "Why not", Some(1))
             .await
             .unwrap_err(),
-        editorial::unpublish(&db.pool, missing, "ed", "Why not", Some(1))
-            .await
-            .unwrap_err(),
-        editorial::clear_override(&db.pool, missing, "ed", None)
-            .await
-            .unwrap_err(),
-        editorial::request_recompute(&db.pool, missing, "ed", None)
-            .await
-            .unwrap_err(),
+        clear_override(&db.pool, missing, "ed", None).await.unwrap_err(),
+        request_recompute(&db.pool, missing, "ed", None).await.unwrap_err(),
     ] {
         assert!(matches!(error, EditorialError::NotFound(m) if m == missing), "{error}");
         assert_eq!(error.code(), "NOT_FOUND");
@@ -281,15 +268,11 @@ async fn bad_input_and_unknown_articles_write_nothing() {
         .execute(&db.pool)
         .await
         .unwrap();
-    let refused = editorial::publish(&db.pool, id, "ed", "Bring it back", None)
-        .await
-        .unwrap_err();
+    let refused = publish(&db.pool, id, "ed", "Bring it back", None).await.unwrap_err();
     assert_eq!(refused.code(), "BAD_USER_INPUT");
     assert!(refused.to_string().contains("removed by its source"), "{refused}");
     assert_eq!(events(&db).await, 0);
-    editorial::unpublish(&db.pool, id, "ed", "Withdrawn", None)
-        .await
-        .unwrap();
+    unpublish(&db.pool, id, "ed", "Withdrawn", None).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -304,9 +287,9 @@ async fn an_editor_override_survives_worker_recomputes_and_clearing_it_restores_
     assert_eq!(automatic.published_by, "worker");
 
     let outcome = if automatic.published {
-        editorial::unpublish(&db.pool, id, "desk", "Not this one", Some(automatic.version)).await
+        unpublish(&db.pool, id, "desk", "Not this one", Some(automatic.version)).await
     } else {
-        editorial::publish(&db.pool, id, "desk", "This one matters", Some(automatic.version)).await
+        publish(&db.pool, id, "desk", "This one matters", Some(automatic.version)).await
     }
     .unwrap();
     assert_eq!(outcome.state.published, !automatic.published);
@@ -327,7 +310,7 @@ async fn an_editor_override_survives_worker_recomputes_and_clearing_it_restores_
     }
     drain(&db).await;
 
-    editorial::clear_override(&db.pool, id, "desk", Some(automatic.version + 1))
+    clear_override(&db.pool, id, "desk", Some(automatic.version + 1))
         .await
         .unwrap();
     drain(&db).await;
@@ -368,9 +351,7 @@ async fn a_publication_change_also_queues_the_related_articles() {
     .await
     .unwrap();
 
-    let published = editorial::publish(&db.pool, ids[0], "desk", "Front page", None)
-        .await
-        .unwrap();
+    let published = publish(&db.pool, ids[0], "desk", "Front page", None).await.unwrap();
     assert!(published.publication_changed);
     let mut queued = queued_recomputes(&db).await;
     queued.sort_unstable();
@@ -378,7 +359,7 @@ async fn a_publication_change_also_queues_the_related_articles() {
     assert_eq!(published.jobs_enqueued, 3);
 
     // Same state again: only the article's own job.
-    let again = editorial::publish(&db.pool, ids[0], "desk", "Still front page", None)
+    let again = publish(&db.pool, ids[0], "desk", "Still front page", None)
         .await
         .unwrap();
     assert!(!again.publication_changed);
@@ -397,13 +378,11 @@ async fn history_lists_events_newest_first_per_article_and_overall() {
         ],
     )
     .await;
-    editorial::publish(&db.pool, ids[0], "a", "first", None).await.unwrap();
-    editorial::publish(&db.pool, ids[1], "b", "second", None).await.unwrap();
-    editorial::unpublish(&db.pool, ids[0], "a", "third", None)
-        .await
-        .unwrap();
-    editorial::clear_override(&db.pool, ids[0], "c", None).await.unwrap();
-    editorial::request_recompute(&db.pool, ids[1], "d", None).await.unwrap();
+    publish(&db.pool, ids[0], "a", "first", None).await.unwrap();
+    publish(&db.pool, ids[1], "b", "second", None).await.unwrap();
+    unpublish(&db.pool, ids[0], "a", "third", None).await.unwrap();
+    clear_override(&db.pool, ids[0], "c", None).await.unwrap();
+    request_recompute(&db.pool, ids[1], "d", None).await.unwrap();
 
     let all = editorial::editorial_history(&db.pool, None, 10, None).await.unwrap();
     let actions: Vec<(String, &str)> = all
@@ -493,44 +472,41 @@ async fn override_survives_concurrent_recomputes() {
     db.pool = sqlx::PgPool::connect_with(options).await.unwrap();
     let config = ScoringConfig::default();
     let worker_recompute = || async {
-        let mut tx = rescore::begin(&db.pool).await.unwrap();
-        let outcome = rescore::recompute(&mut tx, &[id], &config, chrono::Utc::now())
+        rescore::run(&db.pool, &[id], &config, rescore::FollowUps::Queue)
             .await
             .unwrap();
-        enqueue_recompute(&mut tx, &outcome.follow_ups).await.unwrap();
-        tx.commit().await.unwrap();
     };
     let start = state(&db, id).await.version;
     let started = std::time::Instant::now();
 
     for round in 0..ROUNDS {
-        let publish = round % 2 == 1;
+        let publishing = round % 2 == 1;
         let version = start + round;
         let editor = async {
             // the version read before the race: concurrent recomputes must not make it stale
-            let outcome = if publish {
-                editorial::publish(&db.pool, id, "race", "round", Some(version)).await
+            let outcome = if publishing {
+                publish(&db.pool, id, "race", "round", Some(version)).await
             } else {
-                editorial::unpublish(&db.pool, id, "race", "round", Some(version)).await
+                unpublish(&db.pool, id, "race", "round", Some(version)).await
             };
             outcome.unwrap_or_else(|e| panic!("round {round}: {e}"))
         };
         let (outcome, (), ()) = tokio::join!(editor, worker_recompute(), worker_recompute());
-        assert_eq!(outcome.state.published, publish, "round {round}");
+        assert_eq!(outcome.state.published, publishing, "round {round}");
         let s = state(&db, id).await;
         assert_eq!(
             (s.published, s.published_by.as_str(), s.version),
-            (publish, "editor", version + 1),
+            (publishing, "editor", version + 1),
             "round {round}, after the race"
         );
-        assert_eq!(s.heat.is_some_and(|h| h == -1), !publish, "round {round}");
+        assert_eq!(s.heat.is_some_and(|h| h == -1), !publishing, "round {round}");
         if round % 10 == 0 {
             // and a later recompute keeps it
             worker_recompute().await;
             let s = state(&db, id).await;
             assert_eq!(
                 (s.published, s.published_by.as_str()),
-                (publish, "editor"),
+                (publishing, "editor"),
                 "round {round}, recomputed later"
             );
         }
@@ -545,41 +521,41 @@ async fn override_survives_concurrent_recomputes() {
 }
 
 #[tokio::test]
-async fn an_action_on_the_callers_transaction_commits_or_rolls_back_with_it() {
+async fn an_action_and_its_notification_commit_together_and_a_refused_one_sends_nothing() {
     let db = TestDb::new().await;
     let id = one_article(&db).await;
     let before = row(&db, id).await;
-    let request = editorial::Request {
-        article_id: id,
-        editor: "desk",
-        action: editorial::Action::Unpublish,
-        reason: Some("Pending legal review"),
-        expected_version: None,
-    };
+    let mut listener = sqlx::postgres::PgListener::connect_with(&db.pool).await.unwrap();
+    listener.listen(newsgraph_shared::events::CHANNEL).await.unwrap();
+    let quiet = std::time::Duration::from_millis(500);
 
-    let mut tx = db.pool.begin().await.unwrap();
-    let outcome = editorial::perform_in(&mut tx, &request).await.unwrap();
-    assert_eq!(outcome.state.editor_override.as_deref(), Some("unpublish"));
-    tx.rollback().await.unwrap();
-    assert_eq!(row(&db, id).await, before, "rolled back with the caller's transaction");
+    // refused: nothing written, nothing queued, nothing heard
+    let refused = unpublish(&db.pool, id, "desk", "  ", None).await.unwrap_err();
+    assert_eq!(refused.code(), "BAD_USER_INPUT");
+    assert_eq!(row(&db, id).await, before);
     assert_eq!((events(&db).await, queued_recomputes(&db).await.len()), (0, 0));
+    assert!(
+        tokio::time::timeout(quiet, listener.recv()).await.is_err(),
+        "a refused action notified"
+    );
 
-    let mut tx = db.pool.begin().await.unwrap();
-    editorial::perform_in(&mut tx, &request).await.unwrap();
-    sqlx::query("select pg_notify('elsewhere', 'the caller adds its own writes')")
-        .execute(&mut *tx)
+    // done: the change, its audit row, its job and its notification
+    let outcome = unpublish(&db.pool, id, "desk", "Pending legal review", None)
         .await
         .unwrap();
-    tx.commit().await.unwrap();
+    assert_eq!(outcome.state.editor_override.as_deref(), Some("unpublish"));
     assert_eq!((events(&db).await, queued_recomputes(&db).await), (1, vec![id]));
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+        .await
+        .expect("the action notified")
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_str(heard.payload()).unwrap();
+    assert_eq!(payload["publication"], serde_json::json!([id]), "{payload}");
 
-    let blank = editorial::Request {
-        reason: Some("  "),
-        ..request.clone()
-    };
-    let mut tx = db.pool.begin().await.unwrap();
-    assert_eq!(
-        editorial::perform_in(&mut tx, &blank).await.unwrap_err().code(),
-        "BAD_USER_INPUT"
+    // a recompute request changes no publication: queued, not notified
+    request_recompute(&db.pool, id, "desk", None).await.unwrap();
+    assert!(
+        tokio::time::timeout(quiet, listener.recv()).await.is_err(),
+        "a recompute request notified"
     );
 }

@@ -237,3 +237,69 @@ pub async fn drain_with(db: &TestDb, config: &newsgraph_shared::scoring::Scoring
     .expect("the queue drains")
     .unwrap();
 }
+
+/// Editor actions as production runs them (`editorial::perform`: the
+/// action, its jobs and its notification in one transaction).
+pub mod editor {
+    use newsgraph_shared::editorial::{self, Action, EditorialError, Outcome, Request};
+
+    /// The editor actions as production runs them: `editorial::perform`.
+    pub async fn act(
+        pool: &sqlx::PgPool,
+        article_id: i64,
+        editor: &str,
+        action: Action,
+        reason: Option<&str>,
+        expected_version: Option<i64>,
+    ) -> Result<Outcome, EditorialError> {
+        editorial::perform(
+            pool,
+            Request {
+                article_id,
+                editor,
+                action,
+                reason,
+                expected_version,
+            },
+        )
+        .await
+    }
+
+    pub async fn publish(
+        pool: &sqlx::PgPool,
+        id: i64,
+        editor: &str,
+        reason: &str,
+        version: Option<i64>,
+    ) -> Result<Outcome, EditorialError> {
+        act(pool, id, editor, Action::Publish, Some(reason), version).await
+    }
+
+    pub async fn unpublish(
+        pool: &sqlx::PgPool,
+        id: i64,
+        editor: &str,
+        reason: &str,
+        version: Option<i64>,
+    ) -> Result<Outcome, EditorialError> {
+        act(pool, id, editor, Action::Unpublish, Some(reason), version).await
+    }
+
+    pub async fn clear_override(
+        pool: &sqlx::PgPool,
+        id: i64,
+        editor: &str,
+        version: Option<i64>,
+    ) -> Result<Outcome, EditorialError> {
+        act(pool, id, editor, Action::ClearOverride, None, version).await
+    }
+
+    pub async fn request_recompute(
+        pool: &sqlx::PgPool,
+        id: i64,
+        editor: &str,
+        version: Option<i64>,
+    ) -> Result<Outcome, EditorialError> {
+        act(pool, id, editor, Action::Recompute, None, version).await
+    }
+}

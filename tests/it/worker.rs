@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use newsgraph_shared::ingest::import_paths;
 use newsgraph_shared::jobs::enqueue_recompute;
+use newsgraph_shared::rescore::{self, FollowUps, RecomputeTx};
 use newsgraph_shared::scoring::{PublicationInput, Rival, ScoringConfig, automatic_decision};
 use newsgraph_worker::WorkerOptions;
 
@@ -238,7 +239,7 @@ async fn rescore_all_batches_cover_every_article() {
     import_stories(&db, 25, "s.example").await;
 
     let mut conn = db.pool.acquire().await.unwrap();
-    let batches = newsgraph_shared::rescore::id_ranges(&mut conn, 10, None).await.unwrap();
+    let batches = rescore::id_ranges(&mut conn, 10, None).await.unwrap();
     assert_eq!(batches.len(), 3, "25 articles in batches of 10");
     newsgraph_shared::jobs::enqueue_batches(&mut conn, &batches)
         .await
@@ -357,11 +358,7 @@ async fn an_override_written_during_recomputes_is_never_lost() {
     for round in 0..1_000 {
         let decision = if round % 2 == 0 { "unpublish" } else { "publish" };
         let recompute = async {
-            let mut tx = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
-            newsgraph_shared::rescore::recompute(&mut tx, &[id], &config, Utc::now())
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
+            rescore::run(&db.pool, &[id], &config, FollowUps::Queue).await.unwrap();
         };
         let editor = async {
             sqlx::query(
@@ -377,11 +374,7 @@ async fn an_override_written_during_recomputes_is_never_lost() {
         };
         tokio::join!(recompute, editor, async {
             // a second recompute racing the first
-            let mut tx = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
-            newsgraph_shared::rescore::recompute(&mut tx, &[id], &config, Utc::now())
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
+            rescore::run(&db.pool, &[id], &config, FollowUps::Queue).await.unwrap();
         });
         let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article_with_state")
             .fetch_one(&db.pool)
@@ -393,11 +386,7 @@ async fn an_override_written_during_recomputes_is_never_lost() {
             "round {round}, after the race"
         );
         // And later recomputes keep it.
-        let mut tx = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
-        newsgraph_shared::rescore::recompute(&mut tx, &[id], &config, Utc::now())
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        rescore::run(&db.pool, &[id], &config, FollowUps::Queue).await.unwrap();
         let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article_with_state")
             .fetch_one(&db.pool)
             .await
@@ -422,28 +411,21 @@ async fn an_older_recompute_never_overwrites_a_newer_one() {
     .await;
     let config = ScoringConfig::default();
     // A long batch begins (its scored_at will be this moment)...
-    let mut older = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
-    sqlx::query("select 1").execute(&mut *older).await.unwrap();
+    let mut older = RecomputeTx::begin(&db.pool, &config).await.unwrap();
     // ...the article changes and the change's own recompute runs...
     sqlx::query("update article set title = 'A story with a new title', updated_at = now() where article_id = $1")
         .bind(id)
         .execute(&db.pool)
         .await
         .unwrap();
-    let mut newer = newsgraph_shared::rescore::begin(&db.pool).await.unwrap();
-    newsgraph_shared::rescore::recompute(&mut newer, &[id], &config, Utc::now())
-        .await
-        .unwrap();
-    newer.commit().await.unwrap();
+    rescore::run(&db.pool, &[id], &config, FollowUps::Queue).await.unwrap();
     let newest: DateTime<Utc> = sqlx::query_scalar("select scored_at from article_with_state")
         .fetch_one(&db.pool)
         .await
         .unwrap();
     // ...then the batch gets to the article.
-    newsgraph_shared::rescore::recompute(&mut older, &[id], &config, Utc::now())
-        .await
-        .unwrap();
-    older.commit().await.unwrap();
+    older.recompute(&[id]).await.unwrap();
+    older.commit(FollowUps::Queue).await.unwrap();
     let (scored_at, updated_at): (DateTime<Utc>, DateTime<Utc>) =
         sqlx::query_as("select scored_at, updated_at from article_with_state")
             .fetch_one(&db.pool)

@@ -65,7 +65,10 @@ async fn run(context: Arc<JobContext>, mut receiver: mpsc::UnboundedReceiver<(i6
         // sorted and unique: the same article asked twice is scored once
         ids.sort_unstable();
         ids.dedup();
-        let result = context.recompute(&ids, crate::FollowUps::Now).await.map_err(Arc::new);
+        let result = context
+            .recompute(&ids, newsgraph_shared::rescore::FollowUps::Now)
+            .await
+            .map_err(Arc::new);
         for (id, reply) in waiting.drain(..) {
             let answer = match &result {
                 Ok(outcome) if outcome.missing.contains(&id) => Ok(Scored::Missing),

@@ -16,7 +16,6 @@ use std::time::Duration;
 use anyhow::Context;
 use apalis::prelude::*;
 use apalis_postgres::{Config, PostgresStorage};
-use newsgraph_shared::events::ArticleEvents;
 use newsgraph_shared::jobs::{RECOMPUTE_ARTICLE_QUEUE, RECOMPUTE_BATCH_QUEUE};
 use newsgraph_shared::rescore;
 use newsgraph_shared::scoring::ScoringConfig;
@@ -107,15 +106,6 @@ pub fn default_worker_id() -> String {
     format!("{host}-{}-{}", std::process::id(), RUNS.fetch_add(1, Ordering::Relaxed))
 }
 
-/// What a recompute does with the articles its changes call for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FollowUps {
-    /// Recompute them in the same transaction.
-    Now,
-    /// Queue a job for each.
-    Queue,
-}
-
 /// What every job handler needs.
 pub(crate) struct JobContext {
     pub pool: PgPool,
@@ -123,51 +113,13 @@ pub(crate) struct JobContext {
 }
 
 impl JobContext {
-    /// Recomputes these articles in one transaction, and deals in the same
-    /// transaction with the articles of their coverage groups whose lead the
-    /// changes may have moved (`Recomputed::follow_ups`): `FollowUps::Now`
-    /// recomputes them at once (what that second pass changes in turn is
-    /// queued), `FollowUps::Queue` queues them. Single-article recomputes
-    /// take them at once, which saves a queue round trip each (after a
-    /// weight change, single jobs ran at 1,750 jobs/s with their follow-ups
-    /// queued, 2,418 with them recomputed at once). Batches queue them: most
-    /// lie in a batch of their own that recomputes them anyway, and a
-    /// second pass would lock the rows of the batch running beside it
-    /// (rescore-all fell from about 15,000 to 6,321 articles/s).
-    /// These follow-ups settle instead of bouncing back and forth: quality
-    /// depends on the neighbours' providers and eligibility, never on their
-    /// automatic decisions, and the lead rule is acyclic (see
-    /// `scoring::lead`), so once the qualities are final one more round
-    /// decides every group.
-    /// The transaction also notifies API processes (`newsgraph_shared::events`):
-    /// one NOTIFY statement with the scored ids and those whose publication
-    /// changed, delivered when it commits.
+    /// One recompute transaction over these articles (`rescore::run`).
     pub async fn recompute(
         &self,
         article_ids: &[i64],
-        follow_ups: FollowUps,
+        follow_ups: rescore::FollowUps,
     ) -> Result<rescore::Recomputed, sqlx::Error> {
-        let mut tx = rescore::begin(&self.pool).await?;
-        let now = chrono::Utc::now();
-        let outcome = rescore::recompute(&mut tx, article_ids, &self.scoring, now).await?;
-        let mut events = ArticleEvents {
-            rescored: outcome.scored.clone(),
-            publication: outcome.publication_changed.clone(),
-        };
-        match follow_ups {
-            FollowUps::Queue => newsgraph_shared::jobs::enqueue_recompute(&mut tx, &outcome.follow_ups).await?,
-            FollowUps::Now if outcome.follow_ups.is_empty() => 0,
-            FollowUps::Now => {
-                let second = rescore::recompute(&mut tx, &outcome.follow_ups, &self.scoring, now).await?;
-                events.rescored.extend(second.scored);
-                events.publication.extend(second.publication_changed);
-                newsgraph_shared::jobs::enqueue_recompute(&mut tx, &second.follow_ups).await?
-            }
-        };
-        // API subscribers hear of it when (and only if) this commits.
-        newsgraph_shared::events::notify(&mut tx, &events).await?;
-        tx.commit().await?;
-        Ok(outcome)
+        rescore::run(&self.pool, article_ids, &self.scoring, follow_ups).await
     }
 }
 

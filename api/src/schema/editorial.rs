@@ -58,12 +58,6 @@ pub(crate) fn editorial_error(error: EditorialError) -> async_graphql::Error {
     }
 }
 
-/// A database failure as a GraphQL error (logged, generic):
-/// `SERVICE_UNAVAILABLE` when the database cannot be reached, else `INTERNAL`.
-pub(crate) fn internal(error: sqlx::Error) -> async_graphql::Error {
-    crate::errors::database_error(error)
-}
-
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "EditorialAction")]
 pub enum EditorialActionKind {

@@ -1,19 +1,18 @@
 //! Editor mutations: publish, unpublish, clear an override, request a
 //! recompute. Each is ONE transaction: the article, its `editorial_event`
-//! audit row, the recompute job(s) (`editorial::perform_in`) and the NOTIFY
-//! that feeds subscriptions commit together, or nothing does.
+//! audit row, the recompute job(s) and the NOTIFY that feeds subscriptions
+//! commit together, or nothing does (`editorial::perform` keeps that).
 
 use async_graphql::{Context, ID, MergedObject, Object, SimpleObject};
 use newsgraph_shared::auth::Role;
 use newsgraph_shared::editorial::{self, Action};
-use newsgraph_shared::events::{self, ArticleEvents};
 
 use crate::auth::Caller;
 use crate::db::request;
 use crate::ids::{self, Kind};
 use crate::loaders::ArticleSet;
 use crate::schema::article::Article;
-use crate::schema::editorial::{EditorialEvent, editorial_error, internal};
+use crate::schema::editorial::{EditorialEvent, editorial_error};
 use crate::schema::ingest::IngestMutation;
 use crate::sql;
 
@@ -108,27 +107,9 @@ async fn act(
         reason,
         expected_version,
     };
-    let mut tx = rc.exec().begin().await.map_err(internal)?;
-    // an error drops (rolls back) the transaction
-    let outcome = editorial::perform_in(&mut tx, &action_request)
+    let outcome = editorial::perform(rc.exec(), action_request)
         .await
         .map_err(editorial_error)?;
-    if action != Action::Recompute {
-        let changed = ArticleEvents {
-            publication: vec![article_id],
-            ..ArticleEvents::default()
-        };
-        events::notify(&mut tx, &changed).await.map_err(internal)?;
-    }
-    tx.commit().await.map_err(internal)?;
-    tracing::info!(
-        article_id,
-        editor = %principal.name,
-        action = action.as_str(),
-        version = outcome.state.version,
-        published = outcome.state.published,
-        "editorial action"
-    );
     let article = sql::article::by_ids(rc, &[article_id])
         .await?
         .pop()

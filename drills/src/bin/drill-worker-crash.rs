@@ -4,6 +4,7 @@
 //!
 //! usage: drills/run worker-crash [--articles N] [--kills K] [--seed S]
 
+use newsgraph_shared::editorial;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -292,10 +293,18 @@ async fn set_overrides(pool: &PgPool) -> Result<Vec<Override>> {
         .await?;
         for article_id in ids {
             let reason = "worker-crash drill";
-            match action {
-                "publish" => newsgraph_shared::editorial::publish(pool, article_id, "drill", reason, None).await?,
-                _ => newsgraph_shared::editorial::unpublish(pool, article_id, "drill", reason, None).await?,
+            let request = editorial::Request {
+                article_id,
+                editor: "drill",
+                action: if action == "publish" {
+                    editorial::Action::Publish
+                } else {
+                    editorial::Action::Unpublish
+                },
+                reason: Some(reason),
+                expected_version: None,
             };
+            editorial::perform(pool, request).await?;
             overrides.push(Override { article_id, action });
         }
     }
