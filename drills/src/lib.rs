@@ -6,7 +6,6 @@
 
 pub mod api;
 pub mod pg_cluster;
-pub mod queue;
 pub mod soak;
 
 use std::path::PathBuf;

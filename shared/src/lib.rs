@@ -9,6 +9,7 @@ pub mod events;
 pub mod format;
 pub mod ingest;
 pub mod jobs;
+pub mod queue;
 pub mod rescore;
 pub mod scoring;
 pub mod slug;

@@ -3,6 +3,7 @@
 //! token, version conflicts, overrides against the real worker, editor
 //! queries, CSRF rules, and tokens kept out of the server's logs.
 
+use newsgraph_shared::queue;
 use std::time::Duration;
 
 use newsgraph_shared::auth::{self, Role};
@@ -58,7 +59,7 @@ async fn written(db: &TestDb) -> (String, i64, i64) {
     (
         articles,
         db.count("select count(*) from editorial_event").await,
-        db.count("select count(*) from apalis.jobs").await,
+        queue::counts(&db.pool).await.unwrap().total,
     )
 }
 
@@ -284,12 +285,7 @@ async fn an_override_set_over_the_api_survives_worker_recomputes_and_clearing_re
             .await
             .unwrap();
     assert_eq!(actions.len(), 5, "{actions:?}");
-    assert_eq!(
-        db.count("select count(*) from apalis.jobs where status <> 'Done'")
-            .await,
-        0,
-        "every job ran"
-    );
+    assert_eq!(queue::counts(&db.pool).await.unwrap().not_done(), 0, "every job ran");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

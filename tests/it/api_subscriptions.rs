@@ -260,7 +260,7 @@ fn publication_query(topic: Option<&str>) -> String {
 async fn a_subscriber_hears_of_changes_committed_by_other_processes_within_a_second() {
     let app = TestApp::with_newsroom().await;
     let db = &app.db;
-    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+    newsgraph_shared::queue::delete_all(&db.pool).await.unwrap();
     let editor = token(db, "watcher", Role::Editor).await;
     let mut rescored = WsClient::connect(app.addr, json!({"authorization": format!("Bearer {editor}")})).await;
     rescored.subscribe("r", RESCORED).await;

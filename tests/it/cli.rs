@@ -121,7 +121,11 @@ async fn dev_creates_migrates_and_loads_demo_data_once() {
     .await
     .unwrap();
     result.unwrap();
-    assert_eq!(articles, 40 + 6, "40 article files and the feed page's story for each of the 6 topics");
+    assert_eq!(
+        articles,
+        40 + 6,
+        "40 article files and the feed page's story for each of the 6 topics"
+    );
 }
 
 #[tokio::test]
@@ -182,7 +186,7 @@ async fn work_drain_ends_with_one_line_saying_what_it_ran() {
         .and_then(|rest| rest.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no summary line: {stdout:?}"));
-    let done = db.count("select count(*) from apalis.jobs where status = 'Done'").await;
+    let done = newsgraph_shared::queue::counts(&db.pool).await.unwrap().done;
     assert_eq!(ran, done, "{last}");
     assert!(ran >= queued, "{last}");
     assert!(last.contains("(0 failed) in ") && last.ends_with(" s"), "{last}");

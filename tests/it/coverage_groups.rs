@@ -2,6 +2,7 @@
 //! groups that settle (chains, cycles, ties, changes), editors who win, and
 //! `Article.lead` in GraphQL.
 
+use newsgraph_shared::queue;
 use std::path::Path;
 
 use newsgraph_shared::ingest::import_paths;
@@ -66,14 +67,10 @@ async fn import_dir(db: &TestDb, dir: &Path) {
 /// Runs a worker with `config` until the queue is empty; returns how many
 /// jobs it ran.
 pub(crate) async fn drain(db: &TestDb, config: &ScoringConfig) -> i64 {
-    let done = || db.count("select count(*) from apalis.jobs where status = 'Done'");
+    let done = async || queue::counts(&db.pool).await.unwrap().done;
     let before = done().await;
     crate::support::drain_with(db, config).await;
-    assert_eq!(
-        db.count("select count(*) from apalis.jobs where status <> 'Done'")
-            .await,
-        0
-    );
+    assert_eq!(queue::counts(&db.pool).await.unwrap().not_done(), 0);
     done().await - before
 }
 
@@ -423,9 +420,7 @@ async fn a_lead_its_source_removes_hands_the_group_on() {
     let removed = b.file().replace("published: true", "removed: true\npublished: false");
     write(dir.path(), "2026-11-20-b.md", removed);
     import_dir(&db, dir.path()).await;
-    let waiting = db
-        .count("select count(*) from apalis.jobs where status = 'Pending'")
-        .await;
+    let waiting = queue::counts(&db.pool).await.unwrap().pending;
     assert_eq!(waiting, 2, "b and its neighbour a");
     drain(&db, &smartable()).await;
     assert_eq!(published(&db).await, ["a"]);

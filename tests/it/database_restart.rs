@@ -2,6 +2,7 @@
 //! stop and start a private PostgreSQL cluster of their own (never the shared
 //! server); without initdb they are skipped (`support::missing`).
 
+use newsgraph_shared::queue;
 use std::time::{Duration, Instant};
 
 use newsgraph_api::{ApiConfig, AppState};
@@ -193,14 +194,7 @@ async fn a_worker_keeps_running_across_a_database_restart_and_finishes_its_jobs(
         enqueue_recompute(&mut tx, &[id]).await.unwrap();
         tx.commit().await.unwrap();
     };
-    let all_done = async |pool: &PgPool| {
-        let (total, done): (i64, i64) =
-            sqlx::query_as("select count(*), count(*) filter (where status = 'Done') from apalis.jobs")
-                .fetch_one(pool)
-                .await
-                .unwrap_or((-1, -2));
-        total == done
-    };
+    let all_done = async |pool: &PgPool| queue::counts(pool).await.is_ok_and(|counts| counts.all_done());
 
     enqueue(1).await;
     eventually("the first job is done", Duration::from_secs(30), async || {

@@ -2,6 +2,7 @@
 //! optimistic concurrency, overrides against the real worker and against
 //! concurrent recomputes.
 
+use newsgraph_shared::queue;
 use std::str::FromStr;
 
 use newsgraph_shared::auth::{self, Role};
@@ -24,7 +25,7 @@ async fn articles(db: &TestDb, stories: &[(&str, &str)]) -> Vec<i64> {
     import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
         .await
         .unwrap();
-    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+    queue::delete_all(&db.pool).await.unwrap();
     let mut ids = Vec::new();
     for (_, url) in stories {
         ids.push(
@@ -48,12 +49,7 @@ async fn one_article(db: &TestDb) -> i64 {
 
 /// Article ids of the recompute jobs queued, oldest first.
 async fn queued_recomputes(db: &TestDb) -> Vec<i64> {
-    let payloads: Vec<Vec<u8>> =
-        sqlx::query_scalar("select job from apalis.jobs where job_type = $1 order by run_at, id")
-            .bind(RECOMPUTE_ARTICLE_QUEUE)
-            .fetch_all(&db.pool)
-            .await
-            .unwrap();
+    let payloads = queue::payloads(&db.pool, RECOMPUTE_ARTICLE_QUEUE, false).await.unwrap();
     payloads
         .iter()
         .map(|p| {
@@ -321,12 +317,7 @@ async fn an_editor_override_survives_worker_recomputes_and_clearing_it_restores_
         "the rule decides again"
     );
     assert_eq!(s.heat == Some(-1), !s.published);
-    assert_eq!(
-        db.count("select count(*) from apalis.jobs where status <> 'Done'")
-            .await,
-        0,
-        "every job ran"
-    );
+    assert_eq!(queue::counts(&db.pool).await.unwrap().not_done(), 0, "every job ran");
 }
 
 #[tokio::test]

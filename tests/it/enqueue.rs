@@ -1,5 +1,6 @@
 //! Article writes and their recompute jobs commit together or not at all.
 
+use newsgraph_shared::queue;
 use std::time::Duration;
 
 use newsgraph_shared::ingest::import_paths;
@@ -24,12 +25,7 @@ async fn committed_imports_leave_one_decodable_job_per_changed_article() {
         .unwrap();
     assert_eq!(report.jobs_enqueued, 5);
 
-    let payloads: Vec<Vec<u8>> =
-        sqlx::query_scalar("select job from apalis.jobs where job_type = $1 and status = 'Pending'")
-            .bind(RECOMPUTE_ARTICLE_QUEUE)
-            .fetch_all(&db.pool)
-            .await
-            .unwrap();
+    let payloads = queue::payloads(&db.pool, RECOMPUTE_ARTICLE_QUEUE, true).await.unwrap();
     let mut ids: Vec<i64> = payloads
         .iter()
         .map(|p| serde_json::from_slice::<RecomputeArticle>(p).unwrap().article_id)

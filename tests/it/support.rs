@@ -155,9 +155,7 @@ impl TestDb {
 
     /// Jobs waiting in the recompute queue.
     pub async fn queued_jobs(&self) -> i64 {
-        sqlx::query_scalar("select count(*) from apalis.jobs where job_type = $1")
-            .bind(newsgraph_shared::jobs::RECOMPUTE_ARTICLE_QUEUE)
-            .fetch_one(&self.pool)
+        newsgraph_shared::queue::jobs_of(&self.pool, newsgraph_shared::jobs::RECOMPUTE_ARTICLE_QUEUE)
             .await
             .unwrap()
     }

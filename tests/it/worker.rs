@@ -1,5 +1,6 @@
 //! The worker against the real queue: scores, publication, overrides.
 
+use newsgraph_shared::queue;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -46,7 +47,7 @@ async fn import_stories(db: &TestDb, count: usize, host: &str) {
     import_paths(&db.pool, &[dir.path().to_path_buf()], |_| {})
         .await
         .unwrap();
-    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+    queue::delete_all(&db.pool).await.unwrap();
 }
 
 #[derive(sqlx::FromRow)]
@@ -133,8 +134,7 @@ async fn after_a_drain_every_corpus_article_is_scored_by_the_rule() {
         "tombstones are never published"
     );
     assert_eq!(
-        db.count("select count(*) from apalis.jobs where status <> 'Done'")
-            .await,
+        queue::counts(&db.pool).await.unwrap().not_done(),
         0,
         "nothing left behind"
     );
@@ -207,7 +207,7 @@ async fn bad_payloads_and_deleted_articles_do_not_stop_the_worker() {
     .await;
     // A payload of the wrong shape and a job for an article that is gone,
     // queued before the good job.
-    sqlx::query("delete from apalis.jobs").execute(&db.pool).await.unwrap();
+    queue::delete_all(&db.pool).await.unwrap();
     let mut conn = db.pool.acquire().await.unwrap();
     let bad = apalis::prelude::TaskBuilder::new(br#"{"something":"else"}"#.to_vec()).build();
     apalis_postgres::queries::push_tasks(&mut *conn, newsgraph_shared::jobs::RECOMPUTE_ARTICLE_QUEUE, vec![bad])
@@ -227,10 +227,7 @@ async fn bad_payloads_and_deleted_articles_do_not_stop_the_worker() {
         .await
         .unwrap();
     assert!(scored, "the good job ran after the bad ones");
-    assert_eq!(
-        db.count("select count(*) from apalis.jobs where status = 'Done'").await,
-        3
-    );
+    assert_eq!(queue::counts(&db.pool).await.unwrap().done, 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,10 +273,7 @@ async fn concurrent_recompute_jobs_share_one_transaction() {
             .await,
         0
     );
-    assert_eq!(
-        db.count("select count(*) from apalis.jobs where status = 'Done'").await,
-        articles as i64
-    );
+    assert_eq!(queue::counts(&db.pool).await.unwrap().done, articles as i64);
     let transactions = db
         .count("select count(distinct scored_at) from article_with_state")
         .await;
@@ -468,10 +462,7 @@ async fn a_failing_job_is_retried_with_growing_delays() {
         1,
         "it succeeded in the end"
     );
-    assert_eq!(
-        db.count("select count(*) from apalis.jobs where status = 'Done'").await,
-        1
-    );
+    assert_eq!(queue::counts(&db.pool).await.unwrap().done, 1);
     assert_eq!(
         db.count("select last_value from attempt").await,
         4,

@@ -1,6 +1,7 @@
 //! `newsgraph work` as separate processes: a SIGKILL loses no job, and two
 //! processes never run the same job twice.
 
+use newsgraph_shared::queue;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -78,9 +79,7 @@ async fn a_killed_worker_loses_no_job() {
             let done = db
                 .count("select count(*) from article_with_state where scored_at is not null")
                 .await;
-            let locked = db
-                .count("select count(*) from apalis.jobs where status in ('Queued', 'Running')")
-                .await;
+            let locked = queue::counts(&db.pool).await.unwrap().in_flight;
             if done >= 1_000 && locked > 0 {
                 break;
             }
@@ -93,20 +92,13 @@ async fn a_killed_worker_loses_no_job() {
         doomed.kill().unwrap(); // SIGKILL
         doomed.wait().unwrap();
         killed_at = Instant::now();
-        orphans = sqlx::query_scalar("select id from apalis.jobs where status in ('Queued', 'Running')")
-            .fetch_all(&db.pool)
-            .await
-            .unwrap();
+        orphans = queue::in_flight_ids(&db.pool, "%").await.unwrap();
         if !orphans.is_empty() {
             break;
         }
     }
     let in_flight = orphans.len();
-    let dead_workers: Vec<String> = sqlx::query_scalar("select distinct lock_by from apalis.jobs where id = any($1)")
-        .bind(&orphans)
-        .fetch_all(&db.pool)
-        .await
-        .unwrap();
+    let dead_workers = queue::holders_of(&db.pool, &orphans).await.unwrap();
     assert!(in_flight > 0, "the kill left jobs locked to the dead worker");
 
     let restarted = Instant::now();
@@ -115,15 +107,7 @@ async fn a_killed_worker_loses_no_job() {
     // heartbeat is heartbeat x missed heartbeats (2 s x 3) old, at the next
     // heartbeat of a live worker: 4 to 8 s after the kill.
     let recovery = loop {
-        let still_locked: i64 = sqlx::query_scalar(
-            "select count(*) from apalis.jobs where id = any($1) and lock_by = any($2)
-               and status in ('Queued', 'Running')",
-        )
-        .bind(&orphans)
-        .bind(&dead_workers)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+        let still_locked = queue::held_by(&db.pool, &orphans, &dead_workers).await.unwrap();
         if still_locked == 0 {
             break killed_at.elapsed();
         }
@@ -146,17 +130,11 @@ async fn a_killed_worker_loses_no_job() {
         "no article unscored"
     );
     assert_eq!(
-        db.count("select count(*) from apalis.jobs where status <> 'Done'")
-            .await,
+        queue::counts(&db.pool).await.unwrap().not_done(),
         0,
         "every job completed"
     );
-    let orphans_done: i64 =
-        sqlx::query_scalar("select count(*) from apalis.jobs where id = any($1) and status = 'Done'")
-            .bind(&orphans)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let orphans_done = queue::done_among(&db.pool, &orphans).await.unwrap();
     assert_eq!(
         orphans_done,
         orphans.len() as i64,
@@ -195,7 +173,7 @@ async fn two_workers_never_run_the_same_job() {
         .await;
     assert_eq!(twice, 0, "no job ran in both workers");
     assert_eq!(db.count("select count(*) from score_write").await, 4_000);
-    let workers: i64 = db.count("select count(distinct lock_by) from apalis.jobs").await;
+    let workers = queue::workers_seen(&db.pool).await.unwrap();
     assert_eq!(workers, 2, "both workers took part");
 }
 
@@ -287,10 +265,7 @@ async fn a_busy_worker_keeps_reading_its_queue_notifications() {
         .count("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")
         .await
         < 1
-        || db
-            .count("select count(*) from apalis.jobs where status in ('Queued', 'Running')")
-            .await
-            < 16
+        || queue::counts(&db.pool).await.unwrap().in_flight < 16
     {
         assert!(
             started.elapsed() < Duration::from_secs(60),

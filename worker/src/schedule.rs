@@ -64,15 +64,7 @@ pub async fn refresh_heat(pool: &PgPool, window: Duration) -> Result<usize, sqlx
 
 /// Deletes finished jobs (done, or failed for good) older than `age`.
 pub async fn prune_jobs(pool: &PgPool, age: Duration) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "delete from apalis.jobs
-         where (status = 'Done' or (status = 'Failed' and attempts >= max_attempts))
-           and coalesce(done_at, run_at) < now() - make_interval(secs => $1)",
-    )
-    .bind(age.as_secs_f64())
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
+    newsgraph_shared::queue::prune_finished(pool, age).await
 }
 
 fn tick_of(every: Duration) -> i64 {

@@ -74,18 +74,12 @@ pub async fn poll_queue_depth(pool: PgPool) {
     let mut interval = tokio::time::interval(Duration::from_secs(5));
     loop {
         interval.tick().await;
-        let rows: Result<Vec<(String, String, i64)>, _> = sqlx::query_as(
-            "select job_type, status, count(*) from apalis.jobs
-             where job_type like 'newsgraph.%' and status <> 'Done'
-             group by 1, 2",
-        )
-        .fetch_all(&pool)
-        .await;
+        let rows = newsgraph_shared::queue::depth(&pool).await;
         match rows {
             Ok(rows) => {
                 // statuses that emptied since the last read must read 0
                 for job_type in [jobs::RECOMPUTE_ARTICLE_QUEUE, jobs::RECOMPUTE_BATCH_QUEUE] {
-                    for status in ["Pending", "Queued", "Running", "Failed"] {
+                    for status in newsgraph_shared::queue::UNFINISHED_STATUSES {
                         gauge!("newsgraph_queue_jobs", "job_type" => job_type, "status" => status).set(0.0);
                     }
                 }

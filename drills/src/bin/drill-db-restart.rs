@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use newsgraph_drills::pg_cluster::PrivateCluster;
-use newsgraph_drills::queue::job_counts;
 use newsgraph_drills::{Running, free_port, fresh_database, newsgraph, verdict, wait_until_ready};
+use newsgraph_shared::queue::counts as job_counts;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
@@ -169,12 +169,7 @@ async fn exercise(cluster: &PrivateCluster, options: &Options) -> Result<(Vec<St
 
     // the worker: first job finished after the database came back
     let worker_recovery = loop {
-        let resumed: Option<bool> =
-            sqlx::query_scalar("select exists (select 1 from apalis.jobs where status = 'Done' and done_at > $1)")
-                .bind(up_wall)
-                .fetch_one(&pool)
-                .await
-                .ok();
+        let resumed = newsgraph_shared::queue::done_since(&pool, up_wall, "%").await.ok();
         if resumed == Some(true) {
             break Some(up.elapsed());
         }

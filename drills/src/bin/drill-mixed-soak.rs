@@ -139,9 +139,7 @@ async fn soak(args: &Args) -> Result<(Vec<String>, String)> {
         .await?;
     let read_targets = setup::read_targets(&pool).await?;
     let mut targets = setup::editor_targets(&pool, args.editors * args.articles_per_editor, args.seed).await?;
-    let done_before: i64 = sqlx::query_scalar("select count(*) from apalis.jobs where status = 'Done'")
-        .fetch_one(&pool)
-        .await?;
+    let done_before = newsgraph_shared::queue::counts(&pool).await?.done;
 
     // the processes under test
     let logs = log_dir()?;
@@ -270,9 +268,7 @@ async fn soak(args: &Args) -> Result<(Vec<String>, String)> {
             ));
         }
     }
-    let backlog: i64 = sqlx::query_scalar("select count(*) from apalis.jobs where status <> 'Done'")
-        .fetch_one(&pool)
-        .await?;
+    let backlog = newsgraph_shared::queue::counts(&pool).await?.not_done();
     for worker in &mut workers {
         if worker.died.is_none() {
             match worker.stop(Duration::from_secs(60)) {

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
-use newsgraph_drills::queue::job_counts;
 use newsgraph_drills::{Running, fresh_database, newsgraph, server_url, verdict};
+use newsgraph_shared::queue::{self, counts as job_counts};
 use newsgraph_shared::rescore;
 use newsgraph_shared::scoring::ScoringConfig;
 use sqlx::PgPool;
@@ -169,11 +169,7 @@ async fn run(options: &Options) -> Result<(Vec<String>, String)> {
             jobs.runnable, jobs.failed_for_good, jobs.total
         ));
     }
-    let orphans_not_done: i64 =
-        sqlx::query_scalar("select count(*) from apalis.jobs where id = any($1) and status <> 'Done'")
-            .bind(&all_orphans)
-            .fetch_one(&pool)
-            .await?;
+    let orphans_not_done = queue::not_done_among(&pool, &all_orphans).await?;
     if orphans_not_done != 0 {
         failures.push(format!(
             "{orphans_not_done} of the {} jobs the killed processes held are not done",
@@ -231,12 +227,7 @@ fn terminate(worker: &mut Running) -> Result<()> {
 /// The jobs a `work` process had taken (its worker names are
 /// `host-PID-n-article-r` / `-batch-r`).
 async fn locked_jobs(pool: &PgPool, pid: u32) -> Result<Vec<String>> {
-    Ok(
-        sqlx::query_scalar("select id from apalis.jobs where status in ('Queued', 'Running') and lock_by like $1")
-            .bind(format!("%-{pid}-%"))
-            .fetch_all(pool)
-            .await?,
-    )
+    Ok(queue::in_flight_ids(pool, &format!("%-{pid}-%")).await?)
 }
 
 /// Waits until no job is held by the dead process `dead` any more (each is
@@ -247,16 +238,8 @@ async fn locked_jobs(pool: &PgPool, pid: u32) -> Result<Vec<String>> {
 async fn wait_for_recovery(pool: &PgPool, orphans: &[String], dead: u32, pid: u32) -> Result<()> {
     let start = Instant::now();
     loop {
-        let (held, progressed): (i64, bool) = sqlx::query_as(
-            "select (select count(*) from apalis.jobs
-                     where id = any($1) and status in ('Queued', 'Running') and lock_by like $2),
-                    exists (select 1 from apalis.jobs where status = 'Done' and lock_by like $3)",
-        )
-        .bind(orphans)
-        .bind(format!("%-{dead}-%"))
-        .bind(format!("%-{pid}-%"))
-        .fetch_one(pool)
-        .await?;
+        let held = queue::held_by_like(pool, orphans, &format!("%-{dead}-%")).await?;
+        let progressed = queue::done_since(pool, DateTime::<Utc>::MIN_UTC, &format!("%-{pid}-%")).await?;
         let idle = job_counts(pool).await?.runnable == 0;
         if held == 0 && (progressed || idle) {
             return Ok(());

@@ -85,9 +85,7 @@ pub async fn read_state(pool: &PgPool, article_ids: &[i64], urls: &[String]) -> 
     )
     .fetch_all(pool)
     .await?;
-    let jobs: Vec<(String, i64)> = sqlx::query_as("select status, count(*) from apalis.jobs group by status")
-        .fetch_all(pool)
-        .await?;
+    let jobs = newsgraph_shared::queue::by_status(pool).await?;
     Ok(DbState {
         publications,
         events,
