@@ -16,16 +16,14 @@
 //! Tokens are never logged nor put into error messages: only the token's name
 //! and role are.
 
-use async_graphql::{Context, ErrorExtensionValues};
+use crate::errors::{ErrorCode, coded};
+use async_graphql::Context;
 use axum::http::{HeaderMap, header};
 use newsgraph_shared::auth::{self, AuthError, Principal, Role};
 use sqlx::PgPool;
 
-use crate::errors::{INTERNAL, SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE};
+use crate::errors::UNAVAILABLE_MESSAGE;
 use crate::visibility::Viewer;
-
-pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
-pub const FORBIDDEN: &str = "FORBIDDEN";
 
 /// The caller of a request or WebSocket connection.
 #[derive(Debug, Clone, Default)]
@@ -73,11 +71,11 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Refusal::Unauthenticated(_) => UNAUTHENTICATED,
-            Refusal::Unavailable => SERVICE_UNAVAILABLE,
-            Refusal::Internal => INTERNAL,
+            Refusal::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Refusal::Unavailable => ErrorCode::ServiceUnavailable,
+            Refusal::Internal => ErrorCode::Internal,
         }
     }
 
@@ -155,30 +153,19 @@ pub async fn from_connection_init(
     from_headers(pool, headers).await
 }
 
-/// A GraphQL error with `extensions.code`.
-pub(crate) fn coded_error(code: &'static str, message: impl Into<String>) -> async_graphql::Error {
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", code);
-    async_graphql::Error {
-        message: message.into(),
-        source: None,
-        extensions: Some(extensions),
-    }
-}
-
 /// An authorization failure as a GraphQL error (the messages name roles,
 /// never tokens).
 pub(crate) fn auth_error(error: AuthError) -> async_graphql::Error {
     match error {
-        AuthError::Unauthenticated => coded_error(
-            UNAUTHENTICATED,
+        AuthError::Unauthenticated => coded(
+            ErrorCode::Unauthenticated,
             "this needs an API token (Authorization: Bearer <token>)",
         ),
-        AuthError::Forbidden { .. } => coded_error(FORBIDDEN, error.to_string()),
+        AuthError::Forbidden { .. } => coded(ErrorCode::Forbidden, error.to_string()),
         AuthError::Database(error) => crate::errors::database_error(error),
         other => {
             tracing::error!(error = %other, "authorization failed");
-            coded_error(INTERNAL, "internal error")
+            coded(ErrorCode::Internal, "internal error")
         }
     }
 }
@@ -203,11 +190,11 @@ mod tests {
         let code = |e: async_graphql::Error| e.extensions.unwrap().get("code").cloned();
         assert_eq!(
             code(Caller::anonymous().require(Role::Editor).unwrap_err()),
-            Some(UNAUTHENTICATED.into())
+            Some(ErrorCode::Unauthenticated.as_str().into())
         );
         assert_eq!(
             code(caller(Role::Ingest).require(Role::Editor).unwrap_err()),
-            Some(FORBIDDEN.into())
+            Some(ErrorCode::Forbidden.as_str().into())
         );
         assert!(caller(Role::Admin).require(Role::Ingest).is_ok());
     }

@@ -7,25 +7,7 @@
 //! async-graphql produces itself (validation, limits).
 
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
-
-pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
-pub const BAD_REQUEST: &str = "BAD_REQUEST";
-pub const NOT_FOUND: &str = "NOT_FOUND";
-pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
-pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
-pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
-pub const INTERNAL: &str = "INTERNAL";
-/// HTTP-level: the request body is over the body limit (413).
-pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
-/// HTTP-level: the request was not complete and answered in time (408).
-pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
-/// The database cannot be reached right now (down, restarting, connection
-/// lost, or no connection free in time); retrying shortly may succeed. Over
-/// HTTP such an answer has status 503 and `Retry-After`.
-pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
-
-/// The message of a [`SERVICE_UNAVAILABLE`] error.
-pub const UNAVAILABLE_MESSAGE: &str = "the database is unavailable; retry shortly";
+pub use newsgraph_shared::error_code::{ErrorCode, UNAVAILABLE_MESSAGE, is_unavailable};
 
 /// What went wrong in a resolver.
 #[derive(Debug)]
@@ -48,12 +30,12 @@ impl ApiError {
         Self::BadUserInput(message.into())
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadUserInput(_) => BAD_USER_INPUT,
-            Self::NotFound(_) => NOT_FOUND,
-            Self::Unavailable(_) => SERVICE_UNAVAILABLE,
-            Self::Internal(_) => INTERNAL,
+            Self::BadUserInput(_) => ErrorCode::BadUserInput,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 }
@@ -68,27 +50,8 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// Whether a database error means the database cannot be reached right now
-/// rather than a bug: the server is down or restarting, the connection was
-/// lost or refused, or no connection could be had in time.
-pub fn is_unavailable(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => true,
-        // class 08: connection exceptions; 57P01-57P03: the server is
-        // shutting down, crashed or starting up; 53300: too many connections
-        sqlx::Error::Database(error) => error
-            .code()
-            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")),
-        _ => false,
-    }
-}
-
-/// A database failure as a coded GraphQL error: [`SERVICE_UNAVAILABLE`] when
-/// the database cannot be reached, else [`INTERNAL`]; logged with its detail.
+/// A database failure as a coded GraphQL error: `SERVICE_UNAVAILABLE` when
+/// the database cannot be reached, else `INTERNAL`; logged with its detail.
 pub fn database_error(error: sqlx::Error) -> async_graphql::Error {
     ApiError::from(error).into()
 }
@@ -107,22 +70,27 @@ impl From<ApiError> for async_graphql::Error {
                 "internal error".to_string()
             }
         };
-        let mut extensions = ErrorExtensionValues::default();
-        extensions.set("code", code);
-        async_graphql::Error {
-            message,
-            source: None,
-            extensions: Some(extensions),
-        }
+        coded(code, message)
     }
 }
 
-/// A GraphQL error with a code, for failures outside execution.
-pub fn server_error(code: &'static str, message: impl Into<String>) -> ServerError {
-    let mut error = ServerError::new(message, None);
+/// A GraphQL error with `extensions.code`: the one way the api gives an
+/// error its code.
+pub fn coded(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
     let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", code);
-    error.extensions = Some(extensions);
+    extensions.set("code", code.as_str());
+    async_graphql::Error {
+        message: message.into(),
+        source: None,
+        extensions: Some(extensions),
+    }
+}
+
+/// [`coded`], for failures outside execution (no path, no location).
+pub fn server_error(code: ErrorCode, message: impl Into<String>) -> ServerError {
+    let coded = coded(code, message);
+    let mut error = ServerError::new(coded.message, None);
+    error.extensions = coded.extensions;
     error
 }
 
@@ -132,6 +100,11 @@ pub fn code_of(error: &ServerError) -> Option<&str> {
         Value::String(code) => Some(code),
         _ => None,
     }
+}
+
+/// Whether the error has this code.
+pub fn has_code(error: &ServerError, code: ErrorCode) -> bool {
+    code_of(error) == Some(code.as_str())
 }
 
 /// Gives every error a code: async-graphql's own errors (validation, limits,
@@ -146,21 +119,21 @@ pub fn normalize(errors: &mut [ServerError]) {
         let code = if message.starts_with("Query is too complex")
             || message.starts_with("The recursion depth of the query")
         {
-            QUERY_TOO_COMPLEX
+            ErrorCode::QueryTooComplex
         } else if error.path.is_empty() {
             // errors without a path come from before execution: validation
-            VALIDATION_FAILED
+            ErrorCode::ValidationFailed
         } else if message.starts_with("Invalid value for argument") || message.starts_with("Failed to parse") {
-            BAD_USER_INPUT
+            ErrorCode::BadUserInput
         } else {
             tracing::error!(message = %error.message, path = ?error.path, "unclassified error while resolving a query");
             error.message = "internal error".to_string();
-            INTERNAL
+            ErrorCode::Internal
         };
         error
             .extensions
             .get_or_insert_with(ErrorExtensionValues::default)
-            .set("code", code);
+            .set("code", code.as_str());
     }
 }
 
@@ -168,25 +141,13 @@ pub fn normalize(errors: &mut [ServerError]) {
 mod tests {
     use super::*;
 
-    fn refused() -> sqlx::Error {
-        sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
-    }
-
     #[test]
     fn a_database_that_cannot_be_reached_is_service_unavailable_not_internal() {
-        for error in [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed, refused()] {
-            assert!(is_unavailable(&error), "{error}");
-            let graphql = database_error(error);
-            assert_eq!(graphql.message, UNAVAILABLE_MESSAGE);
-            let code = graphql.extensions.as_ref().and_then(|e| e.get("code")).cloned();
-            assert_eq!(code, Some(Value::from(SERVICE_UNAVAILABLE)));
-        }
-        for error in [
-            sqlx::Error::RowNotFound,
-            sqlx::Error::Protocol("unexpected message".into()),
-        ] {
-            assert!(!is_unavailable(&error), "{error}");
-            assert_eq!(ApiError::from(error).code(), INTERNAL);
-        }
+        let refused = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        let graphql = database_error(refused);
+        assert_eq!(graphql.message, UNAVAILABLE_MESSAGE);
+        let code = graphql.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        assert_eq!(code, Some(Value::from("SERVICE_UNAVAILABLE")));
+        assert_eq!(ApiError::from(sqlx::Error::RowNotFound).code(), ErrorCode::Internal);
     }
 }

@@ -2,6 +2,7 @@
 //! GraphiQL, health, readiness and metrics, and the layers every request
 //! passes (request id, tracing, body limit, request timeout).
 
+use crate::errors::ErrorCode;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,7 +23,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::Caller;
 use crate::db::RequestContext;
-use crate::errors::{self, BAD_REQUEST, PARSE_FAILED, server_error};
+use crate::errors::{self, server_error};
 use crate::response_cache::ResponseCache;
 use crate::schema::{self, ApiSchema};
 use crate::visibility::Viewer;
@@ -128,7 +129,8 @@ impl AppState {
                 return Ok(doc.clone());
             }
         }
-        let doc = async_graphql::parser::parse_query(query).map_err(|e| server_error(PARSE_FAILED, e.to_string()))?;
+        let doc = async_graphql::parser::parse_query(query)
+            .map_err(|e| server_error(ErrorCode::ParseFailed, e.to_string()))?;
         if cacheable {
             let mut cache = self.inner.parsed.lock().unwrap_or_else(|e| e.into_inner());
             cache.put(query.to_string(), doc.clone());
@@ -187,7 +189,10 @@ async fn execute_operation(
             _ => None,
         };
         if only_queries && selected.is_some_and(|ty| ty != OperationType::Query) {
-            return Err(server_error(BAD_REQUEST, "only queries may be sent over GET; use POST"));
+            return Err(server_error(
+                ErrorCode::BadRequest,
+                "only queries may be sent over GET; use POST",
+            ));
         }
         request.set_parsed_query(doc);
     }
@@ -271,7 +276,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     if !content_type.starts_with("application/json") && !content_type.starts_with("application/graphql-response+json") {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            server_error(BAD_REQUEST, "send GraphQL requests as application/json"),
+            server_error(ErrorCode::BadRequest, "send GraphQL requests as application/json"),
         );
     }
     if body.trim_ascii_start().starts_with(b"[") {
@@ -280,7 +285,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         return error_response(
             StatusCode::BAD_REQUEST,
             server_error(
-                BAD_REQUEST,
+                ErrorCode::BadRequest,
                 "batched requests (a JSON array of operations) are not accepted: send one operation per request",
             ),
         );
@@ -290,7 +295,10 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         Err(error) => {
             return error_response(
                 StatusCode::BAD_REQUEST,
-                server_error(BAD_REQUEST, format!("the body is not a GraphQL request: {error}")),
+                server_error(
+                    ErrorCode::BadRequest,
+                    format!("the body is not a GraphQL request: {error}"),
+                ),
             );
         }
     };
@@ -314,7 +322,7 @@ async fn graphql_get(
         return error_response(
             StatusCode::URI_TOO_LONG,
             server_error(
-                BAD_REQUEST,
+                ErrorCode::BadRequest,
                 format!(
                     "the query string is {} bytes; at most {limit} are accepted (use POST for larger requests)",
                     query.len()
@@ -327,14 +335,14 @@ async fn graphql_get(
         Err(error) => {
             return error_response(
                 StatusCode::BAD_REQUEST,
-                server_error(BAD_REQUEST, format!("bad GraphQL GET request: {error}")),
+                server_error(ErrorCode::BadRequest, format!("bad GraphQL GET request: {error}")),
             );
         }
     };
     if request.query.is_empty() && request.extensions.is_empty() {
         return error_response(
             StatusCode::BAD_REQUEST,
-            server_error(BAD_REQUEST, "no `query` parameter"),
+            server_error(ErrorCode::BadRequest, "no `query` parameter"),
         );
     }
     let caller = match caller_of(&state, &headers).await {
@@ -376,7 +384,7 @@ async fn run(state: &AppState, request: async_graphql::Request, caller: Caller, 
             status: if response
                 .errors
                 .iter()
-                .any(|error| errors::code_of(error) == Some(errors::SERVICE_UNAVAILABLE))
+                .any(|error| errors::has_code(error, ErrorCode::ServiceUnavailable))
             {
                 StatusCode::SERVICE_UNAVAILABLE
             } else {

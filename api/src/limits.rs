@@ -5,6 +5,7 @@
 //! by the accept loop ([`crate::serve`]); the request timeout and the body
 //! limit by [`apply`] around the router.
 
+use crate::errors::ErrorCode;
 use std::time::Duration;
 
 use axum::Router;
@@ -14,8 +15,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use tower_http::limit::RequestBodyLimitLayer;
-
-use crate::errors::{PAYLOAD_TOO_LARGE, REQUEST_TIMEOUT};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
@@ -64,7 +63,7 @@ async fn within_request_timeout(State(limit): State<Duration>, request: Request,
         Err(_) => {
             tracing::warn!(%path, ?limit, "request timed out");
             let message = format!("the request was not complete and answered within {limit:?}");
-            let mut response = json_error(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT, message);
+            let mut response = json_error(StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestTimeout, message);
             // its body may be unread: the connection cannot carry another request
             response
                 .headers_mut()
@@ -82,7 +81,7 @@ async fn payload_too_large(State(limit): State<usize>, response: Response) -> Re
     }
     let mut response = json_error(
         StatusCode::PAYLOAD_TOO_LARGE,
-        PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
         format!("the request body is larger than the limit of {limit} bytes"),
     );
     // The rest of the body is unread, so the connection closes after this
@@ -94,7 +93,7 @@ async fn payload_too_large(State(limit): State<usize>, response: Response) -> Re
     response
 }
 
-fn json_error(status: StatusCode, code: &str, message: String) -> Response {
-    let body = serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]});
+fn json_error(status: StatusCode, code: ErrorCode, message: String) -> Response {
+    let body = serde_json::json!({"errors": [{"message": message, "extensions": {"code": code.as_str()}}]});
     (status, axum::Json(body)).into_response()
 }

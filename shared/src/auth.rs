@@ -24,6 +24,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
+use crate::error_code::ErrorCode;
+
 /// Every token starts with this, so secret scanners can match it.
 pub const TOKEN_PREFIX: &str = "ngt_";
 
@@ -239,14 +241,15 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// The GraphQL `extensions.code` for this error.
-    pub fn code(&self) -> &'static str {
+    /// The code clients see for this error.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AuthError::Unauthenticated => "UNAUTHENTICATED",
-            AuthError::Forbidden { .. } => "FORBIDDEN",
-            AuthError::InvalidInput(_) | AuthError::NameTaken(_) => "BAD_USER_INPUT",
-            AuthError::UnknownName(_) => "NOT_FOUND",
-            AuthError::Random(_) | AuthError::Database(_) => "INTERNAL_SERVER_ERROR",
+            AuthError::Unauthenticated => ErrorCode::Unauthenticated,
+            AuthError::Forbidden { .. } => ErrorCode::Forbidden,
+            AuthError::InvalidInput(_) | AuthError::NameTaken(_) => ErrorCode::BadUserInput,
+            AuthError::UnknownName(_) => ErrorCode::NotFound,
+            AuthError::Random(_) => ErrorCode::Internal,
+            AuthError::Database(error) => ErrorCode::of_database(error),
         }
     }
 }

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::error_code::ErrorCode;
 use crate::events::{self, ArticleEvents};
 use crate::{jobs, rescore};
 
@@ -160,13 +161,13 @@ pub enum EditorialError {
 }
 
 impl EditorialError {
-    /// The GraphQL `extensions.code` for this error.
-    pub fn code(&self) -> &'static str {
+    /// The code clients see for this error.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            EditorialError::NotFound(_) => "NOT_FOUND",
-            EditorialError::Conflict { .. } => "CONFLICT",
-            EditorialError::InvalidInput { .. } => "BAD_USER_INPUT",
-            EditorialError::Database(_) => "INTERNAL_SERVER_ERROR",
+            EditorialError::NotFound(_) => ErrorCode::NotFound,
+            EditorialError::Conflict { .. } => ErrorCode::Conflict,
+            EditorialError::InvalidInput { .. } => ErrorCode::BadUserInput,
+            EditorialError::Database(error) => ErrorCode::of_database(error),
         }
     }
 }

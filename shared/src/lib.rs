@@ -5,6 +5,7 @@ pub mod auth;
 pub mod db;
 pub mod domain;
 pub mod editorial;
+pub mod error_code;
 pub mod events;
 pub mod format;
 pub mod ingest;

@@ -14,6 +14,7 @@
 mod query;
 mod shape;
 
+use crate::errors::ErrorCode;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -102,12 +103,12 @@ async fn respond(state: &LegacyState, feed: Feed<'_>, page: &str) -> Response {
             Ok(body) => ([(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response(),
             Err(error) => internal(&error),
         },
-        Err(LegacyError::NotFound(message)) => error_response(StatusCode::NOT_FOUND, "NOT_FOUND", &message),
+        Err(LegacyError::NotFound(message)) => error_response(StatusCode::NOT_FOUND, ErrorCode::NotFound, &message),
         Err(LegacyError::Database(error)) if crate::errors::is_unavailable(&error) => {
             tracing::warn!(%error, "legacy page: the database is unavailable");
             let mut response = error_response(
                 StatusCode::SERVICE_UNAVAILABLE,
-                crate::errors::SERVICE_UNAVAILABLE,
+                ErrorCode::ServiceUnavailable,
                 crate::errors::UNAVAILABLE_MESSAGE,
             );
             response.headers_mut().insert(
@@ -177,16 +178,12 @@ async fn load_page(pool: &PgPool, feed: Feed<'_>, page: &str, time_zone: &str) -
 
 fn internal(error: &dyn std::error::Error) -> Response {
     tracing::error!(error = %error, "legacy page failed");
-    error_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL_SERVER_ERROR",
-        "internal error",
-    )
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error")
 }
 
 /// `{"error": {"code": "NOT_FOUND", "message": "..."}}`, codes as in GraphQL's
 /// `extensions.code`.
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": { "code": code.as_str(), "message": message } });
     (status, axum::Json(body)).into_response()
 }

@@ -2,6 +2,7 @@
 //! `editorialHistory` query (and `Article.editorialHistory`), and how
 //! editorial errors become GraphQL errors. Editors only.
 
+use crate::errors::{ErrorCode, coded};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -13,16 +14,13 @@ use newsgraph_shared::auth::Role;
 use newsgraph_shared::editorial::{self, Action, EditorialError, EditorialEvent as EventRow, MAX_HISTORY_PAGE};
 use tokio::sync::OnceCell;
 
-use crate::auth::{Caller, coded_error};
+use crate::auth::Caller;
 use crate::db::{RequestContext, request};
-use crate::errors::{BAD_USER_INPUT, NOT_FOUND};
 use crate::ids::{self, Kind};
 use crate::loaders::ArticleSet;
 use crate::schema::article::Article;
 use crate::schema::connection::PageInfo;
 use crate::sql;
-
-pub const CONFLICT: &str = "CONFLICT";
 
 /// Events per page when `first` is not given.
 const DEFAULT_HISTORY_PAGE: i32 = 20;
@@ -34,13 +32,13 @@ const DEFAULT_HISTORY_PAGE: i32 = 20;
 pub(crate) fn editorial_error(error: EditorialError) -> async_graphql::Error {
     let message = error.to_string();
     match error {
-        EditorialError::NotFound(_) => coded_error(NOT_FOUND, message),
+        EditorialError::NotFound(_) => coded(ErrorCode::NotFound, message),
         EditorialError::Conflict {
             expected,
             current_version,
             ..
         } => {
-            let mut e = coded_error(CONFLICT, message);
+            let mut e = coded(ErrorCode::Conflict, message);
             if let Some(ext) = e.extensions.as_mut() {
                 ext.set("currentVersion", current_version);
                 ext.set("expectedVersion", expected);
@@ -48,7 +46,7 @@ pub(crate) fn editorial_error(error: EditorialError) -> async_graphql::Error {
             e
         }
         EditorialError::InvalidInput { field, .. } => {
-            let mut e = coded_error(BAD_USER_INPUT, message);
+            let mut e = coded(ErrorCode::BadUserInput, message);
             if let Some(ext) = e.extensions.as_mut() {
                 ext.set("field", field);
             }
@@ -217,7 +215,7 @@ fn decode_cursor(cursor: &str) -> async_graphql::Result<i64> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("EditorialEvent:")?.parse().ok())
-        .ok_or_else(|| coded_error(BAD_USER_INPUT, "`after` is not a cursor of this connection"))
+        .ok_or_else(|| coded(ErrorCode::BadUserInput, "`after` is not a cursor of this connection"))
 }
 
 /// A page of the audit log (of one article, or overall) for an editor.
@@ -231,8 +229,8 @@ pub(crate) async fn history(
     let rc: &RequestContext = request(ctx);
     let first = first.unwrap_or(DEFAULT_HISTORY_PAGE);
     if !(0..=MAX_HISTORY_PAGE).contains(&i64::from(first)) {
-        return Err(coded_error(
-            BAD_USER_INPUT,
+        return Err(coded(
+            ErrorCode::BadUserInput,
             format!("`first` must be between 0 and {MAX_HISTORY_PAGE}, not {first}"),
         ));
     }

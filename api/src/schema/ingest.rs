@@ -6,14 +6,14 @@
 //! never block the others. The valid ones are written in ONE transaction with
 //! their recompute jobs (`newsgraph_shared::ingest::ingest_records`).
 
+use crate::errors::{ErrorCode, coded};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use newsgraph_shared::auth::Role;
 use newsgraph_shared::format::parse_article_json;
 use newsgraph_shared::ingest::{RecordStatus, ingest_records};
 use serde::Serialize;
 
-use crate::auth::{Caller, coded_error};
-use crate::errors::{BAD_USER_INPUT, INTERNAL};
+use crate::auth::Caller;
 use crate::ids::{self, Kind};
 
 /// Most articles one `ingestArticles` call takes.
@@ -161,8 +161,8 @@ impl IngestMutation {
     ) -> async_graphql::Result<IngestArticlesPayload> {
         let principal = Caller::of(ctx).require(Role::Ingest)?;
         if articles.len() > MAX_INGEST_BATCH {
-            return Err(coded_error(
-                BAD_USER_INPUT,
+            return Err(coded(
+                ErrorCode::BadUserInput,
                 format!("at most {MAX_INGEST_BATCH} articles per call, not {}", articles.len()),
             ));
         }
@@ -202,7 +202,7 @@ impl IngestMutation {
             tracing::error!(%error, "ingest batch failed");
             match error {
                 newsgraph_shared::ingest::IngestError::Database(error) => crate::errors::database_error(error),
-                _ => coded_error(INTERNAL, "internal error"),
+                _ => coded(ErrorCode::Internal, "internal error"),
             }
         })?;
         for (at, record) in valid_at.into_iter().zip(&outcome.records) {

@@ -25,6 +25,7 @@
 //! introspection"); the standard introspection query needs no more. Our
 //! own schema has no fields by those names.
 
+use crate::errors::ErrorCode;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -32,7 +33,7 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Positioned, Request, ServerError, ServerResult};
 
-use crate::errors::{PARSE_FAILED, QUERY_TOO_COMPLEX, VALIDATION_FAILED, server_error};
+use crate::errors::server_error;
 
 /// Most selections (fields, fragment spreads, inline fragments) an operation
 /// or fragment may have with its fragment spreads expanded. GraphiQL's
@@ -99,7 +100,7 @@ pub fn check(doc: &ExecutableDocument) -> Result<(), ServerError> {
 fn within_limits(size: Size, what: &str) -> Result<(), ServerError> {
     if size.selections > MAX_SELECTIONS {
         return Err(server_error(
-            QUERY_TOO_COMPLEX,
+            ErrorCode::QueryTooComplex,
             format!(
                 "{what} has {} selections once its fragments are expanded; at most {MAX_SELECTIONS} are allowed",
                 shown(size.selections)
@@ -108,7 +109,7 @@ fn within_limits(size: Size, what: &str) -> Result<(), ServerError> {
     }
     if size.aliases > MAX_ALIASES {
         return Err(server_error(
-            QUERY_TOO_COMPLEX,
+            ErrorCode::QueryTooComplex,
             format!(
                 "{what} uses {} aliases; at most {MAX_ALIASES} are allowed",
                 shown(size.aliases)
@@ -117,7 +118,7 @@ fn within_limits(size: Size, what: &str) -> Result<(), ServerError> {
     }
     if size.depth > MAX_DEPTH {
         return Err(server_error(
-            QUERY_TOO_COMPLEX,
+            ErrorCode::QueryTooComplex,
             format!(
                 "{what} nests fields {} levels deep; at most {MAX_DEPTH} are allowed",
                 shown(size.depth)
@@ -126,7 +127,7 @@ fn within_limits(size: Size, what: &str) -> Result<(), ServerError> {
     }
     if size.member_lists > 1 {
         return Err(server_error(
-            QUERY_TOO_COMPLEX,
+            ErrorCode::QueryTooComplex,
             format!(
                 "{what} lists introspection members within members ({} levels of {}); \
                  at most one level is allowed",
@@ -160,7 +161,7 @@ impl<'a> Sizes<'a> {
             Some(Some(size)) => return Ok(*size),
             Some(None) => {
                 return Err(server_error(
-                    VALIDATION_FAILED,
+                    ErrorCode::ValidationFailed,
                     format!("fragment `{name}` spreads itself (directly or through other fragments)"),
                 ));
             }
@@ -228,7 +229,7 @@ impl Extension for QueryLimitsExtension {
     ) -> ServerResult<Request> {
         let doc = request
             .parsed_query()
-            .map_err(|error| server_error(PARSE_FAILED, error.message))?;
+            .map_err(|error| server_error(ErrorCode::ParseFailed, error.message))?;
         check(doc)?;
         next.run(ctx, request).await
     }

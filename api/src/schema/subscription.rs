@@ -3,6 +3,7 @@
 //! subscribers (and ingest tokens) only hear about articles that are
 //! published when the change reaches the server; editors hear about all.
 
+use crate::errors::{ErrorCode, coded};
 use std::sync::Arc;
 
 use async_graphql::futures_util::stream::{self, Stream};
@@ -10,8 +11,7 @@ use async_graphql::{Context, Enum, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::auth::{Caller, coded_error};
-use crate::errors::INTERNAL;
+use crate::auth::Caller;
 use crate::events::{ArticleChange, ChangeKind, Events};
 use crate::loaders::ArticleSet;
 use crate::schema::article::Article;
@@ -66,9 +66,12 @@ fn changes(
     kind: ChangeKind,
     topic: Option<String>,
 ) -> async_graphql::Result<impl Stream<Item = ArticleChangeEvent> + use<>> {
-    let events = ctx
-        .data_opt::<Arc<Events>>()
-        .ok_or_else(|| coded_error(INTERNAL, "subscriptions are served over WebSocket at /graphql/ws"))?;
+    let events = ctx.data_opt::<Arc<Events>>().ok_or_else(|| {
+        coded(
+            ErrorCode::Internal,
+            "subscriptions are served over WebSocket at /graphql/ws",
+        )
+    })?;
     let viewer = Caller::of(ctx).viewer();
     let topic = topic.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     let receiver = events.subscribe();
