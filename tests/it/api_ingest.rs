@@ -30,6 +30,7 @@ fn story(n: u32, title: &str) -> Value {
 /// The API with a body limit large enough for full batches.
 async fn app() -> TestApp {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what ingest writes and queues, not the worker
     let mut app = TestApp::over(db).await;
     let state = AppState::new(
         app.db.pool.clone(),

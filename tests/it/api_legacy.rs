@@ -78,6 +78,7 @@ async fn articles_of_ours(db: &TestDb, dir: &Path, count: usize) {
 
 async fn app_with_articles(count: usize) -> (LegacyApp, tempfile::TempDir) {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // the articles' states are written in SQL
     let dir = tempfile::tempdir().unwrap();
     articles_of_ours(&db, dir.path(), count).await;
     (LegacyApp::start(db).await, dir)
@@ -160,6 +161,7 @@ async fn legacy_topic_page_matches_the_smartable_corpus_page_democratic_voice() 
 async fn matches_corpus_page(topic: &str) {
     let Some(corpus) = corpus_dir() else { return };
     let db = TestDb::new().await;
+    db.leaves_jobs(); // the corpus's own decisions are compared, not the worker's
     let report = import_paths(&db.pool, std::slice::from_ref(&corpus), |_| {})
         .await
         .unwrap();
@@ -609,7 +611,7 @@ async fn legacy_pages_serve_smartables_heat_under_the_smartable_preset() {
     import_paths(&db.pool, std::slice::from_ref(&corpus), |_| {})
         .await
         .unwrap();
-    crate::coverage_groups::drain(&db, &newsgraph_shared::scoring::ScoringPreset::Smartable.config()).await;
+    crate::support::drain_jobs(&db, &newsgraph_shared::scoring::ScoringPreset::Smartable.config()).await;
     let shipped: std::collections::HashMap<String, i64> = crate::corpus::article_files(&corpus)
         .iter()
         .filter(|f| f.starts_with(corpus.join("_news")))

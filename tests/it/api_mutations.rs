@@ -10,7 +10,9 @@ use newsgraph_shared::auth::{self, Role};
 use serde_json::{Value, json};
 
 use crate::api_support::{TestApp, global_id};
-use crate::support::{TestDb, drain};
+use newsgraph_shared::scoring::ScoringConfig;
+
+use crate::support::{TestDb, drain_jobs};
 
 /// A new token with this role; returns the token.
 pub async fn token(db: &TestDb, name: &str, role: Role) -> String {
@@ -63,14 +65,6 @@ async fn written(db: &TestDb) -> (String, i64, i64) {
     )
 }
 
-async fn article_id(db: &TestDb, url: &str) -> i64 {
-    sqlx::query_scalar("select article_id from article where canonical_url = $1")
-        .bind(url)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-}
-
 const PUBLISH: &str =
     "mutation($id: ID!, $v: Int) { publishArticle(id: $id, reason: \"checked\", expectedVersion: $v) {
     article { id published version publication { decidedBy override reason editor } } event { editor action reason }
@@ -89,7 +83,7 @@ const RECOMPUTE: &str = "mutation($id: ID!) { recomputeArticle(id: $id) {
 async fn every_role_against_every_mutation_and_nothing_written_when_refused() {
     let app = TestApp::with_newsroom().await;
     let db = &app.db;
-    let draft = article_id(db, "https://alpha.example/draft").await;
+    let draft = db.article_id("https://alpha.example/draft").await;
     let id = global_id("Article", draft);
     let tokens = [
         (None, "anonymous", "UNAUTHENTICATED"),
@@ -155,7 +149,7 @@ async fn every_role_against_every_mutation_and_nothing_written_when_refused() {
 async fn unknown_revoked_and_malformed_credentials_are_refused_with_401() {
     let app = TestApp::with_newsroom().await;
     let db = &app.db;
-    let id = global_id("Article", article_id(db, "https://alpha.example/draft").await);
+    let id = global_id("Article", db.article_id("https://alpha.example/draft").await);
     let revoked = token(db, "gone", Role::Editor).await;
     auth::revoke_token(&db.pool, "gone").await.unwrap();
     let unknown = format!("ngt_{}", "ab".repeat(32));
@@ -204,7 +198,7 @@ async fn a_stale_expected_version_conflicts_with_the_current_version_in_the_exte
     let app = TestApp::with_newsroom().await;
     let db = &app.db;
     let editor = token(db, "erin", Role::Editor).await;
-    let id = global_id("Article", article_id(db, "https://beta.example/derby").await);
+    let id = global_id("Article", db.article_id("https://beta.example/derby").await);
     let version = data_as(
         &app,
         &editor,
@@ -255,9 +249,9 @@ async fn an_override_set_over_the_api_survives_worker_recomputes_and_clearing_re
     let app = TestApp::with_newsroom().await;
     let db = &app.db;
     let editor = token(db, "desk", Role::Editor).await;
-    let id = article_id(db, "https://beta.example/derby").await;
+    let id = db.article_id("https://beta.example/derby").await;
     let gid = global_id("Article", id);
-    drain(db).await;
+    drain_jobs(db, &ScoringConfig::default()).await;
     let state = "query($id: ID!) { article(id: $id) { published version publication { decidedBy override } } }";
     let automatic = data_as(&app, &editor, state, json!({"id": gid})).await["article"].clone();
     assert_eq!(automatic["publication"]["decidedBy"], "WORKER");
@@ -265,15 +259,15 @@ async fn an_override_set_over_the_api_survives_worker_recomputes_and_clearing_re
     let flip = if published { UNPUBLISH } else { PUBLISH };
     data_as(&app, &editor, flip, json!({"id": gid, "v": automatic["version"]})).await;
     for round in 0..3 {
-        drain(db).await;
+        drain_jobs(db, &ScoringConfig::default()).await;
         let now = data_as(&app, &editor, state, json!({"id": gid})).await["article"].clone();
         assert_eq!(now["published"], !published, "round {round}: the override holds");
         assert_eq!(now["publication"]["decidedBy"], "EDITOR");
         data_as(&app, &editor, RECOMPUTE, json!({"id": gid})).await;
     }
-    drain(db).await;
+    drain_jobs(db, &ScoringConfig::default()).await;
     data_as(&app, &editor, CLEAR, json!({"id": gid})).await;
-    drain(db).await;
+    drain_jobs(db, &ScoringConfig::default()).await;
     let now = data_as(&app, &editor, state, json!({"id": gid})).await["article"].clone();
     assert_eq!(now["published"], published, "the rule decides again");
     assert_eq!(now["publication"]["decidedBy"], "WORKER");
@@ -332,8 +326,8 @@ async fn editors_filter_unpublished_and_overridden_articles_and_read_the_history
     assert_eq!(not_overridden["articles"]["totalCount"], 10);
 
     // history: newest first, per article and overall, paged, with totalCount
-    let draft = global_id("Article", article_id(db, "https://alpha.example/draft").await);
-    let derby = global_id("Article", article_id(db, "https://beta.example/derby").await);
+    let draft = global_id("Article", db.article_id("https://alpha.example/draft").await);
+    let derby = global_id("Article", db.article_id("https://beta.example/derby").await);
     data_as(&app, &editor, PUBLISH, json!({"id": draft})).await;
     data_as(&app, &editor, UNPUBLISH, json!({"id": derby})).await;
     data_as(&app, &editor, UNPUBLISH, json!({"id": draft})).await;
@@ -381,7 +375,7 @@ async fn state_changes_need_a_json_post_so_simple_cross_site_requests_cannot_mak
     let app = TestApp::with_newsroom().await;
     let db = &app.db;
     let editor = token(db, "erin", Role::Editor).await;
-    let id = global_id("Article", article_id(db, "https://beta.example/derby").await);
+    let id = global_id("Article", db.article_id("https://beta.example/derby").await);
     let before = written(db).await;
     let mutation = format!("mutation {{ unpublishArticle(id: \"{id}\", reason: \"x\") {{ article {{ id }} }} }}");
     let body = json!({"query": mutation}).to_string();
@@ -429,7 +423,7 @@ async fn tokens_never_appear_in_the_server_logs() {
     let server = crate::api_subscriptions::Server::spawn(&db, "debug").await;
     let client = reqwest::Client::new();
     let url = format!("http://{}/graphql", server.addr);
-    let draft = global_id("Article", article_id(&db, "https://alpha.example/draft").await);
+    let draft = global_id("Article", db.article_id("https://alpha.example/draft").await);
     for (token, query) in [
         (&editor, PUBLISH.to_string()),
         (&editor, "{ articles { totalCount } }".to_string()),

@@ -179,17 +179,9 @@ fn worker(db: &TestDb) -> Child {
         .unwrap()
 }
 
-async fn article_id(db: &TestDb, url: &str) -> i64 {
-    sqlx::query_scalar("select article_id from article where canonical_url = $1")
-        .bind(url)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap()
-}
-
 /// Queues a recompute of the article; returns when it has committed.
 async fn enqueue(db: &TestDb, url: &str) -> Instant {
-    let id = article_id(db, url).await;
+    let id = db.article_id(url).await;
     let mut tx = db.pool.begin().await.unwrap();
     newsgraph_shared::jobs::enqueue_recompute(&mut tx, &[id]).await.unwrap();
     tx.commit().await.unwrap();
@@ -199,7 +191,7 @@ async fn enqueue(db: &TestDb, url: &str) -> Instant {
 /// An editor action on a connection of the test's own (not the server's);
 /// returns when it (and its notification) has committed.
 async fn act_outside_the_server(db: &TestDb, url: &str, action: Action, reason: &str) -> Instant {
-    let article_id = article_id(db, url).await;
+    let article_id = db.article_id(url).await;
     editorial::perform(
         &db.pool,
         editorial::Request {
@@ -345,7 +337,7 @@ async fn anonymous_subscribers_hear_about_published_articles_only_and_topics_fil
     let mutate = |query: &'static str, url: &'static str| {
         let (app, editor) = (&app, editor.clone());
         async move {
-            let id = global_id("Article", article_id(&app.db, url).await);
+            let id = global_id("Article", app.db.article_id(url).await);
             data_as(app, &editor, query, json!({"id": id})).await;
         }
     };

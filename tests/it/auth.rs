@@ -1,23 +1,13 @@
 //! API tokens: the `token` commands as users run them, authentication, and
 //! that a token never shows up where it should not.
 
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
 use newsgraph_shared::auth::{self, AuthError, Role};
 
-use crate::support::TestDb;
+use crate::support::{TestDb, newsgraph_logging};
 
 /// Runs the binary with every log line on (so the test sees whatever could leak).
-fn newsgraph(database_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newsgraph"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "trace")
-        .output()
-        .unwrap()
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -31,7 +21,11 @@ async fn token_commands_create_list_and_revoke_without_ever_showing_the_token_ag
     let db = TestDb::new().await;
     let mut everything_printed = String::new();
 
-    let created = newsgraph(&db.url, &["token", "create", "--name", "alice", "--role", "editor"]);
+    let created = newsgraph_logging(
+        &db.url,
+        "trace",
+        &["token", "create", "--name", "alice", "--role", "editor"],
+    );
     let (stdout, stderr) = (text(&created.stdout), text(&created.stderr));
     assert_eq!(created.status.code(), Some(0), "{stderr}");
     assert_eq!(stdout.lines().count(), 1, "the token alone on stdout: {stdout}");
@@ -59,15 +53,20 @@ async fn token_commands_create_list_and_revoke_without_ever_showing_the_token_ag
         0
     );
 
-    let second = newsgraph(
+    let second = newsgraph_logging(
         &db.url,
+        "trace",
         &["token", "create", "--name", "ingest-bot", "--role", "ingest"],
     );
     assert_eq!(second.status.code(), Some(0));
     let second_token = text(&second.stdout).trim_end().to_string();
     everything_printed.push_str(&text(&second.stderr));
 
-    let taken = newsgraph(&db.url, &["token", "create", "--name", "alice", "--role", "admin"]);
+    let taken = newsgraph_logging(
+        &db.url,
+        "trace",
+        &["token", "create", "--name", "alice", "--role", "admin"],
+    );
     assert_eq!(taken.status.code(), Some(1));
     assert!(text(&taken.stdout).is_empty(), "no token printed when refused");
     assert!(
@@ -77,14 +76,22 @@ async fn token_commands_create_list_and_revoke_without_ever_showing_the_token_ag
     );
     everything_printed.push_str(&text(&taken.stderr));
 
-    let bad_role = newsgraph(&db.url, &["token", "create", "--name", "bob", "--role", "owner"]);
+    let bad_role = newsgraph_logging(
+        &db.url,
+        "trace",
+        &["token", "create", "--name", "bob", "--role", "owner"],
+    );
     assert_eq!(bad_role.status.code(), Some(2), "clap refuses an unknown role");
     assert!(text(&bad_role.stderr).contains("editor"), "{}", text(&bad_role.stderr));
-    let bad_name = newsgraph(&db.url, &["token", "create", "--name", "two words", "--role", "editor"]);
+    let bad_name = newsgraph_logging(
+        &db.url,
+        "trace",
+        &["token", "create", "--name", "two words", "--role", "editor"],
+    );
     assert_eq!(bad_name.status.code(), Some(1));
     assert!(text(&bad_name.stderr).contains("may hold letters, digits"));
 
-    let list = newsgraph(&db.url, &["token", "list"]);
+    let list = newsgraph_logging(&db.url, "trace", &["token", "list"]);
     assert_eq!(list.status.code(), Some(0), "{}", text(&list.stderr));
     let table = text(&list.stdout);
     let lines: Vec<&str> = table.lines().collect();
@@ -99,7 +106,7 @@ async fn token_commands_create_list_and_revoke_without_ever_showing_the_token_ag
     everything_printed.push_str(&table);
     everything_printed.push_str(&text(&list.stderr));
 
-    let json = newsgraph(&db.url, &["token", "list", "--json"]);
+    let json = newsgraph_logging(&db.url, "trace", &["token", "list", "--json"]);
     let listed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let first = listed[0].as_object().unwrap();
     let mut keys: Vec<&str> = first.keys().map(String::as_str).collect();
@@ -113,7 +120,7 @@ async fn token_commands_create_list_and_revoke_without_ever_showing_the_token_ag
     everything_printed.push_str(&text(&json.stdout));
     everything_printed.push_str(&text(&json.stderr));
 
-    let revoked = newsgraph(&db.url, &["token", "revoke", "alice"]);
+    let revoked = newsgraph_logging(&db.url, "trace", &["token", "revoke", "alice"]);
     assert_eq!(revoked.status.code(), Some(0), "{}", text(&revoked.stderr));
     assert!(text(&revoked.stderr).contains("revoked"));
     everything_printed.push_str(&text(&revoked.stderr));
@@ -124,7 +131,7 @@ async fn token_commands_create_list_and_revoke_without_ever_showing_the_token_ag
     );
     assert!(auth::authenticate(&db.pool, &second_token).await.unwrap().is_some());
 
-    let again = newsgraph(&db.url, &["token", "revoke", "alice"]);
+    let again = newsgraph_logging(&db.url, "trace", &["token", "revoke", "alice"]);
     assert_eq!(again.status.code(), Some(0));
     assert!(
         text(&again.stderr).contains("already revoked"),
@@ -132,7 +139,7 @@ async fn token_commands_create_list_and_revoke_without_ever_showing_the_token_ag
         text(&again.stderr)
     );
 
-    let unknown = newsgraph(&db.url, &["token", "revoke", "nobody"]);
+    let unknown = newsgraph_logging(&db.url, "trace", &["token", "revoke", "nobody"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(
         text(&unknown.stderr).contains(r#"no token named "nobody""#),
@@ -140,7 +147,7 @@ async fn token_commands_create_list_and_revoke_without_ever_showing_the_token_ag
         text(&unknown.stderr)
     );
 
-    let list = newsgraph(&db.url, &["token", "list"]);
+    let list = newsgraph_logging(&db.url, "trace", &["token", "list"]);
     let table = text(&list.stdout);
     let alice = table.lines().find(|l| l.starts_with("alice ")).unwrap();
     assert!(!alice.ends_with('-'), "a revocation time is shown: {table}");

@@ -1,21 +1,13 @@
 //! The `newsgraph` binary as users run it: output shape and exit statuses.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-use crate::support::{TestDb, article, url_for, write};
-
-fn newsgraph(database_url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_newsgraph"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
+use crate::support::{TestDb, article, newsgraph, url_for, write};
 
 #[tokio::test]
 async fn import_json_prints_one_object_and_exits_by_outcome() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),

@@ -223,6 +223,7 @@ async fn every_article_of_both_corpora_reads_back_through_graphql_as_the_files_s
         return;
     };
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let report = crate::corpus::import(&db, &[small.clone(), large.clone()]).await;
     assert_eq!(report.files_failed, 0, "{:?}", report.errors);
     let app = TestApp::over(db).await;

@@ -8,7 +8,7 @@ use newsgraph_shared::scoring::{ScoringConfig, ScoringPreset};
 use serde_yaml_ng::Value;
 
 use crate::corpus::{article_files, front_matter, import, slug_of};
-use crate::coverage_groups::drain;
+use crate::support::drain_jobs;
 use crate::support::{TestDb, corpus_dir};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -46,7 +46,7 @@ async fn the_smartable_preset_reproduces_the_decisions_the_files_ship() {
     let Some(corpus) = corpus_dir() else { return };
     let db = TestDb::new().await;
     import(&db, std::slice::from_ref(&corpus)).await;
-    drain(&db, &ScoringPreset::Smartable.config()).await;
+    drain_jobs(&db, &ScoringPreset::Smartable.config()).await;
     let ours = scored(&db).await;
 
     let files = article_files(&corpus);
@@ -100,7 +100,7 @@ async fn the_documented_worked_example_holds_on_the_real_files() {
     let Some(corpus) = corpus_dir() else { return };
     let db = TestDb::new().await;
     import(&db, std::slice::from_ref(&corpus)).await;
-    drain(&db, &ScoringPreset::Smartable.config()).await;
+    drain_jobs(&db, &ScoringPreset::Smartable.config()).await;
     let ours = scored(&db).await;
 
     let held = &ours["2021-03-31-court-lets-ex-apprentice-contestants-defamation-suit-vs-trump-proceed-again"];
@@ -127,7 +127,7 @@ async fn the_default_profile_publishes_one_lead_per_group() {
     let Some(corpus) = corpus_dir() else { return };
     let db = TestDb::new().await;
     import(&db, std::slice::from_ref(&corpus)).await;
-    drain(&db, &ScoringConfig::default()).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
 
     let (articles, published, files, files_published, zero_heat, distinct_heat): (i64, i64, i64, i64, i64, i64) =
         sqlx::query_as(

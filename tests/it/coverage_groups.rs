@@ -11,7 +11,7 @@ use newsgraph_shared::scoring::{ScoringConfig, ScoringPreset};
 use serde_json::{Value, json};
 
 use crate::api_support::TestApp;
-use crate::support::{TestDb, write};
+use crate::support::{TestDb, drain_jobs, write};
 
 /// One article file: its slug (also its URL), the quality its source
 /// shipped, when it was published, and the slugs it lists as related.
@@ -62,16 +62,6 @@ async fn import(db: &TestDb, stories: &[Story]) {
 async fn import_dir(db: &TestDb, dir: &Path) {
     let report = import_paths(&db.pool, &[dir.to_path_buf()], |_| {}).await.unwrap();
     assert_eq!(report.files_failed, 0, "{:?}", report.errors);
-}
-
-/// Runs a worker with `config` until the queue is empty; returns how many
-/// jobs it ran.
-pub(crate) async fn drain(db: &TestDb, config: &ScoringConfig) -> i64 {
-    let done = async || queue::counts(&db.pool).await.unwrap().done;
-    let before = done().await;
-    crate::support::drain_with(db, config).await;
-    assert_eq!(queue::counts(&db.pool).await.unwrap().not_done(), 0);
-    done().await - before
 }
 
 fn smartable() -> ScoringConfig {
@@ -179,7 +169,7 @@ fn reason(state: &State) -> &str {
 async fn chains_and_cycles_settle_on_the_best_of_each_group_without_ping_pong() {
     let db = TestDb::new().await;
     import(&db, &chain_and_cycle()).await;
-    let jobs = drain(&db, &smartable()).await;
+    let jobs = drain_jobs(&db, &smartable()).await;
 
     // c3 leads c2 (its list) and c4 (which it lists); c2 outranks c1.
     // In the cycle y2 outranks both of its neighbours.
@@ -197,7 +187,7 @@ async fn chains_and_cycles_settle_on_the_best_of_each_group_without_ping_pong() 
 
     // Recomputing everything again changes nothing and queues nothing more.
     requeue(&db, &all_ids(&db).await).await;
-    assert_eq!(drain(&db, &smartable()).await, 7);
+    assert_eq!(drain_jobs(&db, &smartable()).await, 7);
     assert_eq!(published(&db).await, ["c3", "y2"]);
 }
 
@@ -205,7 +195,7 @@ async fn chains_and_cycles_settle_on_the_best_of_each_group_without_ping_pong() 
 async fn the_lead_rule_holds_in_the_default_profile_too() {
     let db = TestDb::new().await;
     import(&db, &chain_and_cycle()).await;
-    drain(&db, &ScoringConfig::default()).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
     let bad: Vec<(String, String)> = sqlx::query_as(
         "select a.slug, n.slug from article_with_state a
          join article_relation r on r.article_id = a.article_id or r.related_article_id = a.article_id
@@ -254,7 +244,7 @@ async fn a_tie_goes_to_the_article_published_a_day_earlier() {
         ],
     )
     .await;
-    drain(&db, &smartable()).await;
+    drain_jobs(&db, &smartable()).await;
     assert_eq!(published(&db).await, ["early", "evening", "morning"]);
     assert_eq!(
         reason(&state(&db, "late").await),
@@ -286,14 +276,14 @@ async fn a_changed_quality_moves_the_lead_and_the_group_settles() {
         write(dir.path(), &format!("2026-11-20-{}.md", story.slug), story.file());
     }
     import_dir(&db, dir.path()).await;
-    drain(&db, &smartable()).await;
+    drain_jobs(&db, &smartable()).await;
     assert_eq!(published(&db).await, ["b"]);
 
     // The source raises a's quality: a's recompute recomputes b too, in
     // the same transaction, whose lead it took.
     write(dir.path(), "2026-11-20-a.md", stories(150)[0].file());
     import_dir(&db, dir.path()).await;
-    let jobs = drain(&db, &smartable()).await;
+    let jobs = drain_jobs(&db, &smartable()).await;
     assert_eq!(published(&db).await, ["a"]);
     assert_eq!(jobs, 1, "a's job, which recomputed b as well");
     assert_eq!(
@@ -306,7 +296,7 @@ async fn a_changed_quality_moves_the_lead_and_the_group_settles() {
 async fn an_editor_who_publishes_a_non_lead_wins_over_every_recompute_of_the_group() {
     let db = TestDb::new().await;
     import(&db, &chain_and_cycle()).await;
-    drain(&db, &smartable()).await;
+    drain_jobs(&db, &smartable()).await;
     let c1: i64 = sqlx::query_scalar("select article_id from article where canonical_url = $1")
         .bind(url("c1"))
         .fetch_one(&db.pool)
@@ -317,7 +307,7 @@ async fn an_editor_who_publishes_a_non_lead_wins_over_every_recompute_of_the_gro
         .unwrap();
     for _ in 0..3 {
         requeue(&db, &all_ids(&db).await).await;
-        drain(&db, &smartable()).await;
+        drain_jobs(&db, &smartable()).await;
         let c1 = state(&db, "c1").await;
         assert!(c1.published && c1.published_by == "editor", "{c1:?}");
         // The rules alone would still hold it back, and say why.
@@ -330,7 +320,7 @@ async fn an_editor_who_publishes_a_non_lead_wins_over_every_recompute_of_the_gro
 async fn an_editor_who_takes_down_a_lead_hands_the_group_to_the_next_best() {
     let db = TestDb::new().await;
     import(&db, &chain_and_cycle()).await;
-    drain(&db, &smartable()).await;
+    drain_jobs(&db, &smartable()).await;
     let c3: i64 = sqlx::query_scalar("select article_id from article where canonical_url = $1")
         .bind(url("c3"))
         .fetch_one(&db.pool)
@@ -339,14 +329,14 @@ async fn an_editor_who_takes_down_a_lead_hands_the_group_to_the_next_best() {
     crate::support::editor::unpublish(&db.pool, c3, "erin", "wrong", None)
         .await
         .unwrap();
-    drain(&db, &smartable()).await;
+    drain_jobs(&db, &smartable()).await;
     // Without c3, c2 (over c1) and c4 lead their neighbourhoods.
     assert_eq!(published(&db).await, ["c2", "c4", "y2"]);
     // Handed back, c3 leads again.
     crate::support::editor::clear_override(&db.pool, c3, "erin", None)
         .await
         .unwrap();
-    drain(&db, &smartable()).await;
+    drain_jobs(&db, &smartable()).await;
     assert_eq!(published(&db).await, ["c3", "y2"]);
 }
 
@@ -368,7 +358,7 @@ async fn graphql_links_a_held_back_article_to_its_lead() {
         related: &[],
     });
     import(&db, &stories).await;
-    drain(&db, &smartable()).await;
+    drain_jobs(&db, &smartable()).await;
     let app = TestApp::over(db).await;
     let query = "query($slug: String) { article(slug: $slug) { slug lead { slug } publication { automaticReasons } } }";
     let ask = |slug: &str| json!({ "slug": format!("2026-11-20-{slug}") });
@@ -413,7 +403,7 @@ async fn a_lead_its_source_removes_hands_the_group_on() {
     write(dir.path(), "2026-11-20-a.md", a.file());
     write(dir.path(), "2026-11-20-b.md", b.file());
     import_dir(&db, dir.path()).await;
-    drain(&db, &smartable()).await;
+    drain_jobs(&db, &smartable()).await;
     assert_eq!(published(&db).await, ["b"]);
 
     // The source withdraws b: the import queues a as well, which now leads.
@@ -422,6 +412,6 @@ async fn a_lead_its_source_removes_hands_the_group_on() {
     import_dir(&db, dir.path()).await;
     let waiting = queue::counts(&db.pool).await.unwrap().pending;
     assert_eq!(waiting, 2, "b and its neighbour a");
-    drain(&db, &smartable()).await;
+    drain_jobs(&db, &smartable()).await;
     assert_eq!(published(&db).await, ["a"]);
 }

@@ -13,7 +13,7 @@ use newsgraph_shared::rescore;
 use newsgraph_shared::scoring::ScoringConfig;
 
 use crate::support::editor::{clear_override, publish, request_recompute, unpublish};
-use crate::support::{TestDb, article, drain, write};
+use crate::support::{TestDb, article, drain_jobs, write};
 
 /// Imports our small article files (titles and URLs), with no job left
 /// queued; returns their ids in the given order.
@@ -80,6 +80,7 @@ async fn row(db: &TestDb, id: i64) -> String {
 #[tokio::test]
 async fn each_action_writes_one_audit_row_with_before_and_after_and_queues_one_job() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let id = one_article(&db).await;
     let (_, token) = auth::create_token(&db.pool, "desk-alice", Role::Editor).await.unwrap();
     let editor = token.name.as_str();
@@ -170,6 +171,7 @@ async fn each_action_writes_one_audit_row_with_before_and_after_and_queues_one_j
 #[tokio::test]
 async fn a_stale_expected_version_conflicts_and_writes_nothing() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let id = one_article(&db).await;
     let version = state(&db, id).await.version;
     publish(&db.pool, id, "first", "Seen first", Some(version))
@@ -222,6 +224,7 @@ fn error_message_mentions_versions(current: i64, expected: i64) -> bool {
 #[tokio::test]
 async fn bad_input_and_unknown_articles_write_nothing() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let id = one_article(&db).await;
     let before = row(&db, id).await;
     for reason in ["", "   \n"] {
@@ -278,7 +281,7 @@ async fn an_editor_override_survives_worker_recomputes_and_clearing_it_restores_
     let mut tx = db.pool.begin().await.unwrap();
     enqueue_recompute(&mut tx, &[id]).await.unwrap();
     tx.commit().await.unwrap();
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
     let automatic = state(&db, id).await;
     assert_eq!(automatic.published_by, "worker");
 
@@ -291,7 +294,7 @@ async fn an_editor_override_survives_worker_recomputes_and_clearing_it_restores_
     assert_eq!(outcome.state.published, !automatic.published);
     for round in 0..3 {
         // the action's own job, then further recomputes
-        drain(&db).await;
+        drain_jobs(&db, &ScoringConfig::default()).await;
         let s = state(&db, id).await;
         assert_eq!(
             (s.published, s.published_by.as_str()),
@@ -304,12 +307,12 @@ async fn an_editor_override_survives_worker_recomputes_and_clearing_it_restores_
         enqueue_recompute(&mut tx, &[id]).await.unwrap();
         tx.commit().await.unwrap();
     }
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
 
     clear_override(&db.pool, id, "desk", Some(automatic.version + 1))
         .await
         .unwrap();
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
     let s = state(&db, id).await;
     assert_eq!(
         (s.published, s.published_by.as_str()),
@@ -323,6 +326,7 @@ async fn an_editor_override_survives_worker_recomputes_and_clearing_it_restores_
 #[tokio::test]
 async fn a_publication_change_also_queues_the_related_articles() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let ids = articles(
         &db,
         &[
@@ -361,6 +365,7 @@ async fn a_publication_change_also_queues_the_related_articles() {
 #[tokio::test]
 async fn history_lists_events_newest_first_per_article_and_overall() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let ids = articles(
         &db,
         &[
@@ -453,6 +458,7 @@ async fn override_survives_concurrent_recomputes() {
     const ROUNDS: i64 = 1_000;
     let setup = std::time::Instant::now();
     let mut db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let id = one_article(&db).await;
     // Commits without waiting for the WAL flush: durability is not what this
     // test is about, and a thousand synchronous commits take half a minute on
@@ -514,6 +520,7 @@ async fn override_survives_concurrent_recomputes() {
 #[tokio::test]
 async fn an_action_and_its_notification_commit_together_and_a_refused_one_sends_nothing() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let id = one_article(&db).await;
     let before = row(&db, id).await;
     let mut listener = sqlx::postgres::PgListener::connect_with(&db.pool).await.unwrap();

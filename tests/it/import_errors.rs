@@ -19,6 +19,7 @@ fn alias_bomb() -> String {
 #[tokio::test]
 async fn each_broken_file_gets_one_clear_error_and_good_files_still_import() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     for n in 1..=3 {
@@ -176,6 +177,7 @@ fn utf16le_with_bom(text: &str) -> Vec<u8> {
 #[tokio::test]
 async fn oversized_values_and_unsafe_image_urls_are_one_files_error_and_utf16_imports() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let good = article("Good", "https://good.example/x");
@@ -249,6 +251,7 @@ async fn oversized_values_and_unsafe_image_urls_are_one_files_error_and_utf16_im
 #[tokio::test]
 async fn a_symlink_loop_is_one_clear_error_and_the_rest_still_imports() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(

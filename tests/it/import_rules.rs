@@ -21,6 +21,7 @@ const RELATED: &str = "related:\n  - title: \"Sparse copy with another title\"\n
 #[tokio::test]
 async fn a_sparse_related_copy_never_overwrites_or_wipes_a_full_article() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let dir = tempfile::tempdir().unwrap();
     let full = article("Full story", "https://full.example/story").replace(
         "secured:",
@@ -81,6 +82,7 @@ async fn a_sparse_related_copy_never_overwrites_or_wipes_a_full_article() {
 #[tokio::test]
 async fn a_later_file_wins_and_absent_fields_never_erase() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let dir = tempfile::tempdir().unwrap();
     let url = "https://twin.example/t";
     let first = article("Twin", url)
@@ -165,6 +167,7 @@ async fn a_later_file_wins_and_absent_fields_never_erase() {
 #[tokio::test]
 async fn an_amp_url_matches_the_article_it_belongs_to() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let dir = tempfile::tempdir().unwrap();
     let with_amp = article("Story", "https://amp.example/story").replace(
         "type: article",
@@ -188,6 +191,7 @@ async fn an_amp_url_matches_the_article_it_belongs_to() {
 #[tokio::test]
 async fn a_changed_related_list_enqueues_its_parent() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let dir = tempfile::tempdir().unwrap();
     let one = "related:\n  - title: \"R1\"\n    webUrl: \"https://r.example/1\"\n\nsecured:";
     write(
@@ -227,6 +231,7 @@ async fn a_changed_related_list_enqueues_its_parent() {
 #[tokio::test]
 async fn definition_files_enrich_topics_and_providers() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "_news/2026-11-20-a.md", article("A", "https://a.example/a"));
     write(
@@ -264,6 +269,7 @@ async fn definition_files_enrich_topics_and_providers() {
 #[tokio::test]
 async fn every_article_has_a_state_row_whose_published_time_follows_the_article() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let dir = tempfile::tempdir().unwrap();
     let url = "https://moved.example/m";
     write(dir.path(), "2026-11-20-moved.md", article("Moved", url));

@@ -69,12 +69,15 @@ async fn a_providers_logos_are_kept_whichever_file_comes_first() {
         .collect();
 
     let db = TestDb::new().await;
+
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let report = import(&db, &[dir.path().to_path_buf()]).await;
     assert_eq!(report.files_failed, 0, "{:?}", report.errors);
     assert_eq!(logos(&db, &domain).await, expected, "{domain} after one run");
 
     // the same in two runs, the related-only file first
     let db = TestDb::new().await;
+    db.leaves_jobs();
     import(&db, &[dir.path().join("2000-01-01-related-only.md")]).await;
     assert!(logos(&db, &domain).await.is_empty());
     let second = import(&db, &[dir.path().to_path_buf()]).await;
@@ -93,6 +96,7 @@ async fn definition_file_logos_resolve_against_the_sites_config() {
     let Some(corpus) = corpus_dir() else { return };
     let prefix = site_prefix(&corpus).expect("the corpus has a _config.yml");
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let report = import(&db, std::slice::from_ref(&corpus)).await;
     assert_eq!(report.files_failed, 0, "{:?}", report.errors);
     assert_eq!(report.site_paths_dropped, 0);
@@ -149,6 +153,8 @@ async fn without_a_config_site_paths_use_the_setting_or_are_dropped_and_counted(
     );
 
     let db = TestDb::new().await;
+
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let options = ImportOptions {
         site_url: Some(SiteAddress::new("https://news.example/site/", "").unwrap()),
     };
@@ -173,6 +179,7 @@ async fn without_a_config_site_paths_use_the_setting_or_are_dropped_and_counted(
         "url: https://own.example\nbaseurl: \"/blog\"\n",
     );
     let db = TestDb::new().await;
+    db.leaves_jobs();
     import_paths_with(&db.pool, &[dir.path().to_path_buf()], &options, |_| {})
         .await
         .unwrap();
@@ -184,6 +191,7 @@ async fn without_a_config_site_paths_use_the_setting_or_are_dropped_and_counted(
 
     // neither: dropped, counted, named in the summary; the file still imports
     let db = TestDb::new().await;
+    db.leaves_jobs();
     let report = import(&db, &[dir.path().to_path_buf()]).await;
     assert_eq!(report.files_failed, 0);
     assert_eq!(report.site_paths_dropped, 2);
@@ -206,6 +214,8 @@ async fn events_and_learning_pages_are_skipped_and_counted_not_imported_as_news(
     assert!(!event_urls.is_empty());
 
     let db = TestDb::new().await;
+
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let output = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
         .args(["import", more.to_str().unwrap()])
         .env("DATABASE_URL", &db.url)
@@ -280,6 +290,7 @@ async fn different_web_urls_sharing_an_amp_url_stay_different_articles() {
         return;
     };
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     import(&db, &[small.clone(), large.clone()]).await;
 
     let (mut distinct, mut tracking) = (0, 0);
@@ -341,6 +352,7 @@ async fn a_copy_that_only_knows_the_amp_page_joins_its_article() {
     write(dir.path(), "2026-11-20-story.md", own);
     write(dir.path(), "2026-11-21-other.md", copy);
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     import(&db, &[dir.path().to_path_buf()]).await;
     assert_eq!(db.count("select count(*) from article").await, 2);
     let linked: String = sqlx::query_scalar(

@@ -111,9 +111,48 @@ async fn ensure_template(admin: &mut PgConnection) -> String {
 /// pid; databases of processes that have ended are dropped by the next test
 /// that starts (a `Drop` impl cannot run async cleanup on a blocked runtime,
 /// and would miss crashed tests anyway).
+///
+/// A test that leaves runnable jobs in its queue fails when its `TestDb`
+/// is dropped (work it queued that nothing checked), unless it says it
+/// means to with [`TestDb::leaves_jobs`].
 pub struct TestDb {
     pub pool: PgPool,
     pub url: String,
+    leaves_jobs: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if std::thread::panicking() || self.leaves_jobs.load(Ordering::Relaxed) {
+            return;
+        }
+        // a runtime of its own: the test's may be shutting down
+        let url = self.url.clone();
+        let runnable = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let pool = PgPool::connect(&url).await.ok()?;
+                let counts = newsgraph_shared::queue::counts(&pool).await.ok();
+                pool.close().await;
+                counts
+            })
+        })
+        .join()
+        .ok()
+        .flatten();
+        if let Some(counts) = runnable
+            && counts.runnable > 0
+        {
+            panic!(
+                "the test left {} runnable jobs in its queue: drain them (support::drain_jobs) \
+                 or say it means to (TestDb::leaves_jobs)",
+                counts.runnable
+            );
+        }
+    }
 }
 
 impl TestDb {
@@ -146,7 +185,26 @@ impl TestDb {
         admin.close().await.unwrap();
         let url = url_for(&name);
         let pool = PgPool::connect(&url).await.unwrap();
-        Self { pool, url }
+        Self {
+            pool,
+            url,
+            leaves_jobs: Default::default(),
+        }
+    }
+
+    /// This test means to leave runnable jobs behind (it checks what was
+    /// queued, not what a worker makes of it).
+    pub fn leaves_jobs(&self) {
+        self.leaves_jobs.store(true, Ordering::Relaxed);
+    }
+
+    /// The id of the article with this canonical URL.
+    pub async fn article_id(&self, url: &str) -> i64 {
+        sqlx::query_scalar("select article_id from article where canonical_url = $1")
+            .bind(url)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("no article {url}: {e}"))
     }
 
     pub async fn count(&self, sql: &'static str) -> i64 {
@@ -197,6 +255,21 @@ pub fn missing(what: &str, hint: &str) {
     println!("SKIPPED: {what} is missing ({hint})");
 }
 
+/// Runs the `newsgraph` binary on `database_url` with `RUST_LOG=warn`.
+pub fn newsgraph(database_url: &str, args: &[&str]) -> std::process::Output {
+    newsgraph_logging(database_url, "warn", args)
+}
+
+/// Runs the `newsgraph` binary on `database_url` with this `RUST_LOG`.
+pub fn newsgraph_logging(database_url: &str, rust_log: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", rust_log)
+        .output()
+        .unwrap()
+}
+
 /// Writes `contents` to `dir/relative`, creating directories.
 pub fn write(dir: &Path, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(relative);
@@ -215,15 +288,12 @@ pub fn article(title: &str, url: &str) -> String {
     )
 }
 
-/// Runs the real worker in-process with the default scoring until nothing
-/// runnable is queued.
-pub async fn drain(db: &TestDb) {
-    drain_with(db, &newsgraph_shared::scoring::ScoringConfig::default()).await;
-}
-
-/// Runs the real worker in-process with `config` until nothing runnable is
-/// queued.
-pub async fn drain_with(db: &TestDb, config: &newsgraph_shared::scoring::ScoringConfig) {
+/// Runs the real worker in-process, scoring with `config`, until nothing
+/// runnable is queued; then every job must be done (none failed for good).
+/// Returns the jobs it ran.
+pub async fn drain_jobs(db: &TestDb, config: &newsgraph_shared::scoring::ScoringConfig) -> i64 {
+    let done = async || newsgraph_shared::queue::counts(&db.pool).await.unwrap().done;
+    let before = done().await;
     let mut options = newsgraph_worker::WorkerOptions::new(config.clone());
     options.drain = true;
     options.poll_interval = std::time::Duration::from_millis(200);
@@ -234,6 +304,9 @@ pub async fn drain_with(db: &TestDb, config: &newsgraph_shared::scoring::Scoring
     .await
     .expect("the queue drains")
     .unwrap();
+    let after = newsgraph_shared::queue::counts(&db.pool).await.unwrap();
+    assert_eq!(after.not_done(), 0, "jobs left after a drain: {after:?}");
+    after.done - before
 }
 
 /// Editor actions as production runs them (`editorial::perform`: the

@@ -10,7 +10,7 @@ use newsgraph_shared::rescore::{self, FollowUps, RecomputeTx};
 use newsgraph_shared::scoring::{PublicationInput, Rival, ScoringConfig, automatic_decision};
 use newsgraph_worker::WorkerOptions;
 
-use crate::support::{TestDb, article, corpus_dir, drain, write};
+use crate::support::{TestDb, article, corpus_dir, drain_jobs, write};
 
 /// Imports one article file of ours.
 async fn import_article(db: &TestDb, file_name: &str, title: &str, url: &str) {
@@ -93,7 +93,7 @@ async fn after_a_drain_every_corpus_article_is_scored_by_the_rule() {
     let Some(corpus) = corpus_dir() else { return };
     let db = TestDb::new().await;
     import_paths(&db.pool, &[corpus], |_| {}).await.unwrap();
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
 
     let config = ScoringConfig::default();
     let rows = scored(&db).await;
@@ -150,7 +150,7 @@ async fn an_editor_override_survives_recomputes_and_clearing_it_restores_the_rul
         "https://o.example/1",
     )
     .await;
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
     let (id, automatic): (i64, bool) = sqlx::query_as("select article_id, published from article_with_state")
         .fetch_one(&db.pool)
         .await
@@ -166,7 +166,7 @@ async fn an_editor_override_survives_recomputes_and_clearing_it_restores_the_rul
         let mut tx = db.pool.begin().await.unwrap();
         enqueue_recompute(&mut tx, &[id]).await.unwrap();
         tx.commit().await.unwrap();
-        drain(&db).await;
+        drain_jobs(&db, &ScoringConfig::default()).await;
         let (published, by, heat): (bool, String, i32) =
             sqlx::query_as("select published, published_by, heat from article_with_state")
                 .fetch_one(&db.pool)
@@ -183,7 +183,7 @@ async fn an_editor_override_survives_recomputes_and_clearing_it_restores_the_rul
     let mut tx = db.pool.begin().await.unwrap();
     enqueue_recompute(&mut tx, &[id]).await.unwrap();
     tx.commit().await.unwrap();
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
     let (published, by): (bool, String) = sqlx::query_as("select published, published_by from article_with_state")
         .fetch_one(&db.pool)
         .await
@@ -221,7 +221,7 @@ async fn bad_payloads_and_deleted_articles_do_not_stop_the_worker() {
     enqueue_recompute(&mut conn, &[id]).await.unwrap();
     drop(conn);
 
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
     let scored: bool = sqlx::query_scalar("select scored_at is not null from article_with_state")
         .fetch_one(&db.pool)
         .await
@@ -242,7 +242,7 @@ async fn rescore_all_batches_cover_every_article() {
         .await
         .unwrap();
     drop(conn);
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
     assert_eq!(
         db.count("select count(*) from article_with_state where scored_at is null")
             .await,
@@ -267,7 +267,7 @@ async fn concurrent_recompute_jobs_share_one_transaction() {
     enqueue_recompute(&mut conn, &ids).await.unwrap();
     drop(conn);
 
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
     assert_eq!(
         db.count("select count(*) from article_with_state where scored_at is null")
             .await,
@@ -303,7 +303,7 @@ async fn a_heat_refresh_recomputes_only_the_recent_window() {
         .await
         .unwrap();
     assert!(queued >= 1);
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
     let recent = db.count("select count(*) from article where article_id % 10 = 0").await;
     assert!(recent >= 3, "{recent} recent articles");
     assert_eq!(
@@ -340,6 +340,7 @@ async fn each_periodic_tick_is_claimed_by_exactly_one_process() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_override_written_during_recomputes_is_never_lost() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let id = import_only_article(
         &db,
         "2026-11-20-raced.md",
@@ -396,6 +397,7 @@ async fn an_override_written_during_recomputes_is_never_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_recompute_never_overwrites_a_newer_one() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     let id = import_only_article(
         &db,
         "2026-11-20-revised.md",
@@ -454,7 +456,7 @@ async fn a_failing_job_is_retried_with_growing_delays() {
     .await
     .unwrap();
     let started = std::time::Instant::now();
-    drain(&db).await;
+    drain_jobs(&db, &ScoringConfig::default()).await;
     let elapsed = started.elapsed();
     assert_eq!(
         db.count("select count(*) from article_with_state where scored_at is not null")
@@ -480,6 +482,8 @@ async fn the_worker_serves_prometheus_metrics() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let db = TestDb::new().await;
+
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     import_article(
         &db,
         "2026-11-20-counted.md",

@@ -246,6 +246,7 @@ async fn the_heat_refresh_runs_once_per_tick_across_processes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_worker_keeps_reading_its_queue_notifications() {
     let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
     articles_with_jobs(&db, 20).await;
     // Every recompute blocks on these row locks, so all of the worker's job
     // slots stay busy while the notifications below arrive.
