@@ -6,6 +6,26 @@
 //! its recompute jobs; then related-article lists, once every article has an
 //! id. Bad files are reported one line each and never stop the run.
 
+/// Evaluates the write (a future, made anew for each attempt) up to
+/// `WRITE_ATTEMPTS` times while it fails with a conflict between concurrent
+/// writers ([`is_writer_conflict`]); `$what` names it in the debug log. A
+/// macro, not a function taking a closure: the batch writers' futures must
+/// be `Send`, which async closures borrowing the writer's state are not yet.
+macro_rules! retry_writer_conflicts {
+    ($what:literal, $write:expr) => {{
+        let mut attempt = 1;
+        loop {
+            match $write.await {
+                Err(error) if attempt < crate::ingest::WRITE_ATTEMPTS && crate::ingest::is_writer_conflict(&error) => {
+                    tracing::debug!(%error, attempt, concat!($what, " conflicted with a concurrent writer; retrying"));
+                    attempt += 1;
+                }
+                result => break result,
+            }
+        }
+    }};
+}
+
 mod definitions;
 mod discover;
 mod plan;
@@ -146,14 +166,7 @@ fn read_keys(file: &InputFile) -> Result<Vec<ArticleKey>, ParseError> {
         _ => format::article_file_keys(&bytes),
     };
     light.or_else(|_| match parse_bytes(file, &bytes)? {
-        Parsed::Articles(records) => Ok(records
-            .iter()
-            .flat_map(|record| std::iter::once(record).chain(record.related.iter().flatten()))
-            .map(|r| ArticleKey {
-                canonical_url: r.canonical_url.clone(),
-                amp_key: r.amp_key.clone(),
-            })
-            .collect()),
+        Parsed::Articles(records) => Ok(plan::keys_of_records(&records)),
         _ => unreachable!("classified as an article file"),
     })
 }
@@ -311,23 +324,7 @@ pub async fn import_paths_with(
 
     tracing::debug!(elapsed = ?started.elapsed(), "articles written");
     // Related lists, now that every article has an id.
-    let mut lists: Vec<(i64, Vec<i64>)> = merger
-        .relation_lists
-        .into_iter()
-        .filter_map(|(parent, related)| {
-            let parent = *ids.get(&parent)?;
-            Some((
-                parent,
-                related
-                    .iter()
-                    .filter_map(|key| ids.get(key).copied())
-                    .filter(|id| *id != parent)
-                    .collect(),
-            ))
-        })
-        .collect();
-    lists.sort_by_key(|(parent, _)| *parent);
-    lists.dedup_by_key(|(parent, _)| *parent);
+    let lists = merger.relation_lists_by_id(|key| ids.get(key).copied());
     let linked = relations::write_relations(pool, lists, &enqueued).await?;
     report.relations = linked.links_written;
     report.jobs_enqueued += linked.jobs_enqueued;
@@ -378,22 +375,8 @@ fn is_writer_conflict(error: &sqlx::Error) -> bool {
         .is_some_and(|code| code == "40P01" || code == "23505")
 }
 
-async fn write_with_retry(
-    pool: &PgPool,
-    cache: &mut IdCache,
-    batch: &[Ready],
-) -> Result<store::BatchOutcome, sqlx::Error> {
-    let mut attempt = 1;
-    loop {
-        match store::write_batch(pool, cache, batch).await {
-            Err(error) if attempt < 3 && is_writer_conflict(&error) => {
-                tracing::debug!(%error, attempt, "batch conflicted with a concurrent writer; retrying");
-                attempt += 1;
-            }
-            result => return result,
-        }
-    }
-}
+/// Attempts of a write that conflicts with a concurrent writer.
+const WRITE_ATTEMPTS: usize = 3;
 
 impl BatchWriter {
     /// Starts the writers; the watch channel counts articles written.
@@ -415,7 +398,8 @@ impl BatchWriter {
                         let Some(batch) = batches.lock().await.recv().await else {
                             break;
                         };
-                        let outcome = write_with_retry(&pool, &mut state.cache, &batch).await?;
+                        let outcome =
+                            retry_writer_conflicts!("batch", store::write_batch(&pool, &mut state.cache, &batch))?;
                         let inserted = inserted_total.fetch_add(outcome.inserted, Ordering::Relaxed) + outcome.inserted;
                         // Lookups by URL need fresh statistics: on a table that
                         // grew from (nearly) empty the planner would scan it

@@ -61,6 +61,18 @@ impl RunIndex {
     }
 }
 
+/// The identity keys of these records and of their related items, in order.
+pub fn keys_of_records(records: &[ArticleRecord]) -> Vec<ArticleKey> {
+    records
+        .iter()
+        .flat_map(|record| std::iter::once(record).chain(record.related.iter().flatten()))
+        .map(|r| ArticleKey {
+            canonical_url: r.canonical_url.clone(),
+            amp_key: r.amp_key.clone(),
+        })
+        .collect()
+}
+
 /// A merged record ready to be written, and for top-level records the keys of
 /// their related articles in source order.
 #[derive(Debug, Clone)]
@@ -125,6 +137,28 @@ impl Merger {
                 self.pending.insert(key, record);
             }
         }
+    }
+
+    /// The related lists by article id (`id_of` gives a run key's id; keys
+    /// without one are left out, as is a link of an article to itself), one
+    /// per parent, sorted by parent.
+    pub fn relation_lists_by_id(&self, id_of: impl Fn(&str) -> Option<i64>) -> Vec<(i64, Vec<i64>)> {
+        let mut lists: Vec<(i64, Vec<i64>)> = self
+            .relation_lists
+            .iter()
+            .filter_map(|(parent, related)| {
+                let parent = id_of(parent)?;
+                let related = related
+                    .iter()
+                    .filter_map(|key| id_of(key))
+                    .filter(|id| *id != parent)
+                    .collect();
+                Some((parent, related))
+            })
+            .collect();
+        lists.sort_by_key(|(parent, _)| *parent);
+        lists.dedup_by_key(|(parent, _)| *parent);
+        lists
     }
 
     /// Records still waiting for a later file; empty once every file has been

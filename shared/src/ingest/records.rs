@@ -12,12 +12,11 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::PgPool;
 
-use super::plan::{Merger, RunIndex};
+use super::IngestError;
+use super::plan::{Merger, RunIndex, keys_of_records};
 use super::relations::write_relations_in;
 use super::store::{IdCache, write_batch_in};
-use super::{IngestError, is_writer_conflict};
 use crate::domain::ArticleRecord;
-use crate::format::ArticleKey;
 
 /// What the batch did to one record's article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -50,10 +49,6 @@ pub struct RecordsOutcome {
     pub providers_created: usize,
 }
 
-/// Attempts of a batch that conflicts with a concurrent writer (a deadlock,
-/// or a slug taken meanwhile).
-const ATTEMPTS: usize = 3;
-
 /// Writes the records in one transaction and reports each one's outcome.
 pub async fn ingest_records(pool: &PgPool, records: Vec<ArticleRecord>) -> Result<RecordsOutcome, IngestError> {
     if records.is_empty() {
@@ -62,77 +57,45 @@ pub async fn ingest_records(pool: &PgPool, records: Vec<ArticleRecord>) -> Resul
     // The records are one "file" of the run: every occurrence is merged
     // before anything is written.
     let mut index = RunIndex::default();
-    let keys: Vec<ArticleKey> = records
-        .iter()
-        .flat_map(|record| std::iter::once(record).chain(record.related.iter().flatten()))
-        .map(|r| ArticleKey {
-            canonical_url: r.canonical_url.clone(),
-            amp_key: r.amp_key.clone(),
-        })
-        .collect();
-    index.observe(&keys, 0);
+    index.observe(&keys_of_records(&records), 0);
     let record_keys: Vec<String> = records.iter().map(|r| index.key_of(r)).collect();
     let mut merger = Merger::default();
     let mut ready = Vec::new();
     merger.feed_file(&index, records, 0, &mut ready);
     ready.extend(merger.drain_pending());
 
-    let mut attempt = 1;
-    loop {
-        let result = async {
-            let mut tx = pool.begin().await?;
-            let mut cache = IdCache::default();
-            let batch = write_batch_in(&mut tx, &mut cache, &ready).await?;
-            let ids: HashMap<&str, i64> = batch.ids.iter().map(|(key, id)| (key.as_str(), *id)).collect();
-            let mut lists: Vec<(i64, Vec<i64>)> = merger
-                .relation_lists
-                .iter()
-                .filter_map(|(parent, related)| {
-                    let parent = *ids.get(parent.as_str())?;
-                    let related = related
-                        .iter()
-                        .filter_map(|key| ids.get(key.as_str()).copied())
-                        .filter(|id| *id != parent)
-                        .collect();
-                    Some((parent, related))
-                })
-                .collect();
-            lists.sort_by_key(|(parent, _)| *parent);
-            lists.dedup_by_key(|(parent, _)| *parent);
-            let enqueued: HashSet<i64> = batch.enqueued.iter().copied().collect();
-            let linked = write_relations_in(&mut tx, &lists, &enqueued).await?;
-            tx.commit().await?;
+    let outcome = retry_writer_conflicts!("ingest batch", async {
+        let mut tx = pool.begin().await?;
+        let mut cache = IdCache::default();
+        let batch = write_batch_in(&mut tx, &mut cache, &ready).await?;
+        let ids: HashMap<&str, i64> = batch.ids.iter().map(|(key, id)| (key.as_str(), *id)).collect();
+        let lists = merger.relation_lists_by_id(|key| ids.get(key).copied());
+        let enqueued: HashSet<i64> = batch.enqueued.iter().copied().collect();
+        let linked = write_relations_in(&mut tx, &lists, &enqueued).await?;
+        tx.commit().await?;
 
-            let created: HashSet<i64> = batch.created.iter().copied().collect();
-            let updated: HashSet<i64> = enqueued.iter().chain(&linked.changed_parents).copied().collect();
-            let mut outcome = RecordsOutcome {
-                records: Vec::with_capacity(record_keys.len()),
-                jobs_enqueued: batch.jobs_enqueued + linked.jobs_enqueued,
-                topics_created: batch.topics_created,
-                providers_created: batch.providers_created,
+        let created: HashSet<i64> = batch.created.iter().copied().collect();
+        let updated: HashSet<i64> = enqueued.iter().chain(&linked.changed_parents).copied().collect();
+        let mut outcome = RecordsOutcome {
+            records: Vec::with_capacity(record_keys.len()),
+            jobs_enqueued: batch.jobs_enqueued + linked.jobs_enqueued,
+            topics_created: batch.topics_created,
+            providers_created: batch.providers_created,
+        };
+        for key in &record_keys {
+            let article_id = *ids
+                .get(key.as_str())
+                .ok_or_else(|| sqlx::Error::Protocol(format!("no article was written for {key}")))?;
+            let status = if created.contains(&article_id) {
+                RecordStatus::Created
+            } else if updated.contains(&article_id) {
+                RecordStatus::Updated
+            } else {
+                RecordStatus::Unchanged
             };
-            for key in &record_keys {
-                let article_id = *ids
-                    .get(key.as_str())
-                    .ok_or_else(|| sqlx::Error::Protocol(format!("no article was written for {key}")))?;
-                let status = if created.contains(&article_id) {
-                    RecordStatus::Created
-                } else if updated.contains(&article_id) {
-                    RecordStatus::Updated
-                } else {
-                    RecordStatus::Unchanged
-                };
-                outcome.records.push(RecordOutcome { article_id, status });
-            }
-            Ok::<_, sqlx::Error>(outcome)
+            outcome.records.push(RecordOutcome { article_id, status });
         }
-        .await;
-        match result {
-            Err(error) if attempt < ATTEMPTS && is_writer_conflict(&error) => {
-                tracing::debug!(%error, attempt, "ingest batch conflicted with a concurrent writer; retrying");
-                attempt += 1;
-            }
-            result => return Ok(result?),
-        }
-    }
+        Ok::<_, sqlx::Error>(outcome)
+    })?;
+    Ok(outcome)
 }
