@@ -1,5 +1,9 @@
 //! newsgraph GraphQL API: an axum + async-graphql server over the shared
-//! core. The schema (`schema/`) knows nothing of HTTP; `http.rs` mounts it.
+//! core, in three layers: `graphql/` (the schema and what it resolves
+//! with; it knows nothing of HTTP), `server/` (HTTP: routes, state,
+//! execution over GET/POST and WebSocket, caches, limits, the pages it
+//! serves), and `sql/` (every statement the api runs). `server` uses
+//! `graphql`, both use `sql`; nothing points back up.
 //!
 //! ```no_run
 //! # async fn run(pool: sqlx::PgPool) -> std::io::Result<()> {
@@ -9,33 +13,16 @@
 //! # }
 //! ```
 
-pub mod auth;
-pub mod cursor;
-pub mod db;
-pub mod editor_console;
-pub mod errors;
 pub mod events;
-pub mod frontend;
-pub mod graphiql;
-pub mod http;
-pub mod ids;
-pub mod legacy;
-pub mod limits;
-pub mod linger;
-pub mod loaders;
-pub mod metrics;
-pub mod response_cache;
-pub mod schema;
-pub mod serve;
+pub mod graphql;
+pub mod server;
 pub mod sql;
-pub mod visibility;
-pub mod ws;
 
 use std::future::Future;
 
-pub use http::{ApiConfig, AppState, execute, router};
-pub use schema::{ApiSchema, sdl};
-pub use visibility::Viewer;
+pub use graphql::schema::{ApiSchema, sdl};
+pub use graphql::visibility::Viewer;
+pub use server::{ApiConfig, AppState, execute, router};
 
 /// PostgreSQL settings for the API's connections (see
 /// `newsgraph_shared::db::connect_with_settings`). API statements are short
@@ -52,7 +39,7 @@ pub const DB_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_mi
 /// Serves the API on `listener` until `shutdown` completes, then finishes
 /// the requests in flight. Starts the process's article event listener
 /// (subscriptions) and stops it on the way out. Connections are limited as
-/// `ApiConfig::limits` says (see [`serve::serve_connections`]).
+/// `ApiConfig::limits` says (see [`server::serve::serve_connections`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -60,7 +47,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let events = state.events().start(state.pool());
     let limits = state.config().limits.clone();
-    let served = serve::serve_connections(listener, router(state), &limits, shutdown).await;
+    let served = server::serve::serve_connections(listener, router(state), &limits, shutdown).await;
     if let Some(events) = events {
         events.abort();
     }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use newsgraph_api::limits::Limits;
+use newsgraph_api::server::limits::Limits;
 use newsgraph_api::{ApiConfig, AppState};
 use newsgraph_shared::db;
 
@@ -93,8 +93,8 @@ pub async fn serve_on(listener: tokio::net::TcpListener, pool: sqlx::PgPool, arg
     let addr = listener.local_addr()?;
     let config = ApiConfig {
         body_limit: args.body_limit,
-        frontend: newsgraph_api::frontend::FrontendConfig::from_env()?,
-        legacy: newsgraph_api::legacy::LegacyConfig::from_env(),
+        frontend: newsgraph_api::server::frontend::FrontendConfig::from_env()?,
+        legacy: newsgraph_api::server::legacy::LegacyConfig::from_env(),
         response_cache_ttl: std::time::Duration::from_secs(args.response_cache_secs),
         limits: Limits {
             max_connections: args.max_connections as usize,

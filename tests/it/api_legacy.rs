@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use axum::Router;
-use newsgraph_api::frontend::{self, AllowedOrigins, FrontendConfig};
-use newsgraph_api::legacy::{self, LegacyConfig, PAGE_SIZE};
+use newsgraph_api::server::frontend::{self, AllowedOrigins, FrontendConfig};
+use newsgraph_api::server::legacy::{self, LegacyConfig, PAGE_SIZE};
 use newsgraph_shared::ingest::import_paths;
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};

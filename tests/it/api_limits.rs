@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use newsgraph_api::limits::Limits;
+use newsgraph_api::server::limits::Limits;
 use newsgraph_api::{ApiConfig, AppState};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -241,12 +241,12 @@ async fn alias_bombs_fragment_explosions_and_cycles_are_refused_before_running()
 async fn query_limits_hold_for_every_transport() {
     // straight into the schema, as WebSocket subscriptions are
     let aliases: Vec<String> = (0..100).map(|i| format!("a{i}: topics {{ slug }}")).collect();
-    let response = newsgraph_api::schema::build()
+    let response = newsgraph_api::graphql::schema::build()
         .execute(format!("{{ {} }}", aliases.join(" ")))
         .await;
     assert_eq!(response.errors.len(), 1, "{:?}", response.errors);
     assert_eq!(
-        newsgraph_api::errors::code_of(&response.errors[0]),
+        newsgraph_api::graphql::errors::code_of(&response.errors[0]),
         Some("QUERY_TOO_COMPLEX")
     );
 }

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::db::RequestContext;
-use crate::errors::Result;
+use crate::graphql::db::RequestContext;
+use crate::graphql::errors::Result;
 use crate::sql::topic::TopicRow;
 
 /// The article columns every article query selects, on the alias `a`.

@@ -18,9 +18,9 @@ use sqlx::Postgres;
 use sqlx::postgres::PgArguments;
 use sqlx::query::QueryAs;
 
-use crate::cursor::{Cursor, SortKey, SortValue};
-use crate::db::RequestContext;
-use crate::errors::Result;
+use crate::graphql::cursor::{Cursor, SortKey, SortValue};
+use crate::graphql::db::RequestContext;
+use crate::graphql::errors::Result;
 use crate::sql::article::{ArticleRow, article_columns};
 
 /// A topic named by id or slug; matches the topic and its descendants.

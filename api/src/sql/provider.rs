@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use crate::cursor::{Cursor, SortValue};
-use crate::db::RequestContext;
-use crate::errors::Result;
+use crate::graphql::cursor::{Cursor, SortValue};
+use crate::graphql::db::RequestContext;
+use crate::graphql::errors::Result;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProviderRow {

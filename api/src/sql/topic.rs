@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use crate::db::RequestContext;
-use crate::errors::Result;
+use crate::graphql::db::RequestContext;
+use crate::graphql::errors::Result;
 
 /// The topic columns every topic query selects, on the alias `t`.
 macro_rules! topic_columns {

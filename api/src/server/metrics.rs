@@ -9,7 +9,7 @@ use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sqlx::PgPool;
 
-use crate::errors::code_of;
+use crate::graphql::errors::code_of;
 
 /// Seconds, from well under a millisecond to seconds.
 const LATENCY_BUCKETS: &[f64] = &[

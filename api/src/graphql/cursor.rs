@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::errors::{ApiError, Result};
+use crate::graphql::errors::{ApiError, Result};
 
 /// Which ordering a cursor belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +85,12 @@ impl Cursor {
 
     /// Decodes a cursor that must belong to ordering `key`.
     pub fn decode(text: &str, key: SortKey) -> Result<Self> {
-        let bad = || ApiError::bad_input(format!("`{}` is not a valid cursor", crate::ids::truncate(text)));
+        let bad = || {
+            ApiError::bad_input(format!(
+                "`{}` is not a valid cursor",
+                crate::graphql::ids::truncate(text)
+            ))
+        };
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| bad())?;
         let raw: Raw = serde_json::from_slice(&bytes).map_err(|_| bad())?;
         if raw.k != key.tag() {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::PgPool;
 
-use crate::visibility::Viewer;
+use crate::graphql::visibility::Viewer;
 
 /// What resolvers know about the request they serve.
 pub struct RequestContext {

@@ -2,10 +2,10 @@
 //! many connections it serves at once, how long a client may take to send a
 //! request's head, how long a whole request may take, and how long a
 //! response write may make no progress. The connection limits are applied
-//! by the accept loop ([`crate::serve`]); the request timeout and the body
+//! by the accept loop ([`crate::server::serve`]); the request timeout and the body
 //! limit by [`apply`] around the router.
 
-use crate::errors::ErrorCode;
+use crate::graphql::errors::ErrorCode;
 use std::time::Duration;
 
 use axum::Router;
@@ -85,7 +85,7 @@ async fn payload_too_large(State(limit): State<usize>, response: Response) -> Re
         format!("the request body is larger than the limit of {limit} bytes"),
     );
     // The rest of the body is unread, so the connection closes after this
-    // answer (lingering, see crate::linger); saying so keeps a client from
+    // answer (lingering, see crate::server::linger); saying so keeps a client from
     // sending its next request on it.
     response
         .headers_mut()

@@ -2,9 +2,9 @@
 //! anonymous GETs, gzip/brotli compression, and Automatic Persisted Queries.
 //!
 //! Mount with [`apply`] on the routes that serve frontends (GraphQL and the
-//! legacy pages), and add [`apq::persisted_queries`] to the schema builder.
+//! legacy pages), and the schema builder adds Automatic Persisted Queries
+//! (`crate::graphql::apq`).
 
-pub mod apq;
 pub mod caching;
 pub mod compression;
 pub mod cors;
@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use axum::Router;
 
-pub use apq::{DEFAULT_APQ_CAPACITY, persisted_queries};
 pub use caching::CacheConfig;
 pub use cors::AllowedOrigins;
 

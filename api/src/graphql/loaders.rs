@@ -13,11 +13,11 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use crate::db::RequestContext;
-use crate::errors::Result;
-use crate::schema::article::{Article, ArticleImage};
-use crate::schema::provider::Provider;
-use crate::schema::topic::Topic;
+use crate::graphql::db::RequestContext;
+use crate::graphql::errors::Result;
+use crate::graphql::schema::article::{Article, ArticleImage};
+use crate::graphql::schema::provider::Provider;
+use crate::graphql::schema::topic::Topic;
 use crate::sql;
 use crate::sql::article::ArticleRow;
 use crate::sql::provider::ProviderRow;

@@ -3,7 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::errors::{ApiError, Result};
+use crate::graphql::errors::{ApiError, Result};
 
 /// The types that have global ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

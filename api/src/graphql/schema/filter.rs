@@ -3,9 +3,9 @@
 use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, Utc};
 
-use crate::cursor::SortKey;
-use crate::errors::{ApiError, Result};
-use crate::ids::{self, Kind};
+use crate::graphql::cursor::SortKey;
+use crate::graphql::errors::{ApiError, Result};
+use crate::graphql::ids::{self, Kind};
 use crate::sql::feed::{Direction, FeedFilter, ProviderRef, Sort, TopicRef};
 
 /// Which articles a feed shows; all given conditions must hold.

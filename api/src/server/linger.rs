@@ -11,7 +11,7 @@
 //! answer arrive. (nginx and Apache do the same, for the same reason.)
 //!
 //! The drain is bounded in time and bytes, and the connection keeps its
-//! slot (see [`crate::serve`]) until it ends, so lingering connections count
+//! slot (see [`crate::server::serve`]) until it ends, so lingering connections count
 //! against the connection cap.
 
 use std::io;

@@ -25,7 +25,7 @@
 //! introspection"); the standard introspection query needs no more. Our
 //! own schema has no fields by those names.
 
-use crate::errors::ErrorCode;
+use crate::graphql::errors::ErrorCode;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -33,7 +33,7 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Positioned, Request, ServerError, ServerResult};
 
-use crate::errors::server_error;
+use crate::graphql::errors::server_error;
 
 /// Most selections (fields, fragment spreads, inline fragments) an operation
 /// or fragment may have with its fragment spreads expanded. GraphiQL's
@@ -245,7 +245,7 @@ mod tests {
         let doc = parse_query(query).expect("the test query parses");
         check(&doc).err().map(|error| {
             (
-                crate::errors::code_of(&error).unwrap_or("none").to_string(),
+                crate::graphql::errors::code_of(&error).unwrap_or("none").to_string(),
                 error.message,
             )
         })

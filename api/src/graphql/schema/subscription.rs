@@ -3,7 +3,7 @@
 //! subscribers (and ingest tokens) only hear about articles that are
 //! published when the change reaches the server; editors hear about all.
 
-use crate::errors::{ErrorCode, coded};
+use crate::graphql::errors::{ErrorCode, coded};
 use std::sync::Arc;
 
 use async_graphql::futures_util::stream::{self, Stream};
@@ -11,10 +11,10 @@ use async_graphql::{Context, Enum, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::auth::Caller;
 use crate::events::{ArticleChange, ChangeKind, Events};
-use crate::loaders::ArticleSet;
-use crate::schema::article::Article;
+use crate::graphql::auth::Caller;
+use crate::graphql::loaders::ArticleSet;
+use crate::graphql::schema::article::Article;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum ArticleChangeKind {

@@ -1,143 +1,24 @@
-//! The HTTP side: routes, request handling for GraphQL over GET and POST,
-//! GraphiQL, health, readiness and metrics, and the layers every request
-//! passes (request id, tracing, body limit, request timeout).
+//! GraphQL over HTTP: the GET and POST handlers, execution with the parse
+//! cache and metrics, the response cache for anonymous queries, and the
+//! answers' status codes.
 
-use crate::errors::ErrorCode;
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Response, ServerError, Value};
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use lru::LruCache;
-use metrics_exporter_prometheus::PrometheusHandle;
-use sqlx::PgPool;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 
-use crate::auth::Caller;
-use crate::db::RequestContext;
-use crate::errors::{self, server_error};
-use crate::response_cache::ResponseCache;
-use crate::schema::{self, ApiSchema};
-use crate::visibility::Viewer;
-
-/// Settings of the API server.
-#[derive(Debug, Clone)]
-pub struct ApiConfig {
-    /// Largest request body accepted, in bytes (larger: 413).
-    pub body_limit: usize,
-    /// Adds `extensions.sqlStatements` (statements the request executed) to
-    /// GraphQL responses; for tests and diagnosis.
-    pub report_sql_statements: bool,
-    /// How long `/readyz` waits for the database.
-    pub ready_timeout: Duration,
-    /// CORS, caching and compression of GraphQL and the legacy pages.
-    pub frontend: crate::frontend::FrontendConfig,
-    /// The legacy Smartable pages.
-    pub legacy: crate::legacy::LegacyConfig,
-    /// How long an anonymous query's answer is reused (`response_cache.rs`);
-    /// zero turns the cache off.
-    pub response_cache_ttl: Duration,
-    /// Connection count and timeouts (slow or hostile clients).
-    pub limits: crate::limits::Limits,
-}
-
-impl Default for ApiConfig {
-    fn default() -> Self {
-        Self {
-            body_limit: 64 * 1024,
-            report_sql_statements: false,
-            ready_timeout: Duration::from_secs(2),
-            frontend: Default::default(),
-            legacy: Default::default(),
-            response_cache_ttl: Duration::ZERO,
-            limits: Default::default(),
-        }
-    }
-}
-
-/// Parsed documents are kept by query text: clients send the same few
-/// queries over and over, and parsing is a good part of a small request.
-const PARSED_CACHE_ENTRIES: usize = 256;
-/// Longer query texts are parsed every time instead of cached.
-const PARSED_CACHE_MAX_QUERY: usize = 16 * 1024;
-
-/// Everything a request handler needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    pool: PgPool,
-    schema: ApiSchema,
-    events: Arc<crate::events::Events>,
-    config: ApiConfig,
-    parsed: Mutex<LruCache<String, ExecutableDocument>>,
-    response_cache: Option<ResponseCache>,
-    metrics: PrometheusHandle,
-}
-
-impl AppState {
-    pub fn new(pool: PgPool, config: ApiConfig) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                pool,
-                schema: schema::build(),
-                events: Arc::new(crate::events::Events::new()),
-                response_cache: ResponseCache::new(config.response_cache_ttl),
-                config,
-                parsed: Mutex::new(LruCache::new(
-                    NonZeroUsize::new(PARSED_CACHE_ENTRIES).expect("non-zero"),
-                )),
-                metrics: crate::metrics::handle(),
-            }),
-        }
-    }
-
-    pub fn pool(&self) -> &PgPool {
-        &self.inner.pool
-    }
-
-    pub fn config(&self) -> &ApiConfig {
-        &self.inner.config
-    }
-
-    pub fn schema(&self) -> &ApiSchema {
-        &self.inner.schema
-    }
-
-    /// The process's article changes (subscriptions); `serve` starts its
-    /// listener.
-    pub fn events(&self) -> &Arc<crate::events::Events> {
-        &self.inner.events
-    }
-
-    /// The parsed document of a query text, from the cache when it is there.
-    fn parse(&self, query: &str) -> Result<ExecutableDocument, ServerError> {
-        let cacheable = query.len() <= PARSED_CACHE_MAX_QUERY;
-        if cacheable {
-            let mut cache = self.inner.parsed.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(doc) = cache.get(query) {
-                return Ok(doc.clone());
-            }
-        }
-        let doc = async_graphql::parser::parse_query(query)
-            .map_err(|e| server_error(ErrorCode::ParseFailed, e.to_string()))?;
-        if cacheable {
-            let mut cache = self.inner.parsed.lock().unwrap_or_else(|e| e.into_inner());
-            cache.put(query.to_string(), doc.clone());
-        }
-        Ok(doc)
-    }
-}
+use super::state::AppState;
+use crate::graphql::auth::Caller;
+use crate::graphql::db::RequestContext;
+use crate::graphql::errors::ErrorCode;
+use crate::graphql::errors::{self, server_error};
+use crate::graphql::visibility::Viewer;
+use crate::server::response_cache::ResponseCache;
 
 /// Executes one GraphQL request for `viewer`: parse (cached), run, give
 /// every error a code, record metrics. `only_queries` refuses mutations
@@ -170,7 +51,7 @@ async fn execute_operation(
             Ok(doc) => doc,
             Err(error) => {
                 let response = Response::from_errors(vec![error]);
-                crate::metrics::record_request(
+                crate::server::metrics::record_request(
                     "anonymous".into(),
                     started.elapsed().as_secs_f64(),
                     &response.errors,
@@ -200,8 +81,8 @@ async fn execute_operation(
     let mut response = state.inner.schema.execute(request.data(rc.clone())).await;
     errors::normalize(&mut response.errors);
     let statements = rc.statements();
-    crate::metrics::record_request(
-        crate::metrics::operation_label(operation.as_deref()),
+    crate::server::metrics::record_request(
+        crate::server::metrics::operation_label(operation.as_deref()),
         started.elapsed().as_secs_f64(),
         &response.errors,
         statements,
@@ -248,14 +129,17 @@ fn error_response(status: StatusCode, error: ServerError) -> axum::response::Res
 
 /// The caller of a request (`auth.rs`), or the answer that refuses it: 401
 /// `UNAUTHENTICATED` for a bad credential.
-async fn caller_of(state: &AppState, headers: &HeaderMap) -> Result<crate::auth::Caller, axum::response::Response> {
-    crate::auth::from_headers(&state.inner.pool, headers)
+async fn caller_of(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<crate::graphql::auth::Caller, axum::response::Response> {
+    crate::server::auth::from_headers(&state.inner.pool, headers)
         .await
         .map_err(|refusal| {
             let status = match refusal {
-                crate::auth::Refusal::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-                crate::auth::Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                crate::auth::Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                crate::server::auth::Refusal::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                crate::server::auth::Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                crate::server::auth::Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let mut response = error_response(status, server_error(refusal.code(), refusal.message()));
             if status == StatusCode::UNAUTHORIZED {
@@ -268,7 +152,11 @@ async fn caller_of(state: &AppState, headers: &HeaderMap) -> Result<crate::auth:
         })
 }
 
-async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
+pub(super) async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -309,7 +197,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     respond(&state, request, caller, false).await
 }
 
-async fn graphql_get(
+pub(super) async fn graphql_get(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -424,7 +312,10 @@ async fn respond(
     let started = Instant::now();
     let key = ResponseCache::key(state.inner.events.generation(), &request);
     if let Some(body) = cache.get(&key).await {
-        crate::metrics::record_cached_answer(request.operation_name.as_deref(), started.elapsed().as_secs_f64());
+        crate::server::metrics::record_cached_answer(
+            request.operation_name.as_deref(),
+            started.elapsed().as_secs_f64(),
+        );
         return shared_response(body, "hit");
     }
     let produced = cache
@@ -447,63 +338,4 @@ fn shared_response(body: Bytes, outcome: &'static str) -> axum::response::Respon
         HeaderValue::from_static(outcome),
     );
     response
-}
-
-/// The process is up.
-async fn healthz() -> &'static str {
-    "ok\n"
-}
-
-/// The database answers in time.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    let probe = sqlx::query("select 1").execute(&state.inner.pool);
-    match tokio::time::timeout(state.inner.config.ready_timeout, probe).await {
-        Ok(Ok(_)) => (StatusCode::OK, "ready\n"),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "not ready: the database failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
-        }
-        Err(_) => {
-            tracing::warn!("not ready: the database did not answer in time");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
-        }
-    }
-}
-
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        crate::metrics::render(&state.inner.metrics, &state.inner.pool),
-    )
-}
-
-/// The API's routes and layers.
-pub fn router(state: AppState) -> Router {
-    let body_limit = state.inner.config.body_limit;
-    let for_frontends = Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
-        .merge(crate::legacy::routes(
-            state.inner.pool.clone(),
-            state.inner.config.legacy.clone(),
-        ));
-    let request_timeout = state.inner.config.limits.request_timeout;
-    let routes = crate::frontend::apply(for_frontends, &state.inner.config.frontend)
-        .merge(crate::graphiql::routes())
-        .merge(crate::editor_console::routes())
-        .route("/graphql/ws", get(crate::ws::graphql_ws))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .with_state(state);
-    crate::limits::apply(routes, body_limit, request_timeout)
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let id = request
-                .extensions()
-                .get::<RequestId>()
-                .and_then(|id| id.header_value().to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-        }))
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

@@ -7,13 +7,13 @@ use async_graphql::{Context, ID, MergedObject, Object, SimpleObject};
 use newsgraph_shared::auth::Role;
 use newsgraph_shared::editorial::{self, Action};
 
-use crate::auth::Caller;
-use crate::db::request;
-use crate::ids::{self, Kind};
-use crate::loaders::ArticleSet;
-use crate::schema::article::Article;
-use crate::schema::editorial::{EditorialEvent, editorial_error};
-use crate::schema::ingest::IngestMutation;
+use crate::graphql::auth::Caller;
+use crate::graphql::db::request;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loaders::ArticleSet;
+use crate::graphql::schema::article::Article;
+use crate::graphql::schema::editorial::{EditorialEvent, editorial_error};
+use crate::graphql::schema::ingest::IngestMutation;
 use crate::sql;
 
 /// The mutation root.

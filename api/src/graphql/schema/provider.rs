@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use crate::cursor::{Cursor, SortKey, SortValue};
-use crate::db::request;
-use crate::errors::Result;
-use crate::ids::{self, Kind};
-use crate::loaders::ProviderSet;
-use crate::schema::connection::{ArticleConnection, PageArgs, PageInfo, article_feed, page_complexity};
-use crate::schema::filter::{ArticleFilter, ArticleOrder};
+use crate::graphql::cursor::{Cursor, SortKey, SortValue};
+use crate::graphql::db::request;
+use crate::graphql::errors::Result;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loaders::ProviderSet;
+use crate::graphql::schema::connection::{ArticleConnection, PageArgs, PageInfo, article_feed, page_complexity};
+use crate::graphql::schema::filter::{ArticleFilter, ArticleOrder};
 use crate::sql;
 use crate::sql::feed::ProviderRef;
 use crate::sql::provider::ProviderRow;

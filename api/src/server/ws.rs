@@ -3,7 +3,7 @@
 //! legacy `graphql-ws` one is accepted too).
 //!
 //! The caller is resolved once, at `connection_init` (see
-//! [`crate::auth::from_connection_init`]): a bad token closes the connection
+//! [`crate::server::auth::from_connection_init`]): a bad token closes the connection
 //! (code 1002, reason starting with `UNAUTHENTICATED`). WebSockets are not
 //! subject to CORS, but no ambient credential (cookie) is ever honoured here,
 //! so a page of another site gains nothing by opening one.
@@ -17,8 +17,8 @@ use axum::extract::{State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use crate::db::RequestContext;
-use crate::http::AppState;
+use crate::graphql::db::RequestContext;
+use crate::server::state::AppState;
 
 pub async fn graphql_ws(
     State(state): State<AppState>,
@@ -31,7 +31,7 @@ pub async fn graphql_ws(
         GraphQLWebSocket::new(socket, schema, protocol)
             .on_connection_init(move |payload| async move {
                 let pool = state.pool().clone();
-                let caller = crate::auth::from_connection_init(&pool, &payload, &headers)
+                let caller = crate::server::auth::from_connection_init(&pool, &payload, &headers)
                     .await
                     .map_err(|refusal| {
                         async_graphql::Error::new(format!("{}: {}", refusal.code(), refusal.message()))

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use crate::db::request;
-use crate::errors::Result;
-use crate::ids::{self, Kind};
-use crate::loaders::TopicSet;
-use crate::schema::connection::{ArticleConnection, PageArgs, article_feed, page_complexity};
-use crate::schema::filter::{ArticleFilter, ArticleOrder};
+use crate::graphql::db::request;
+use crate::graphql::errors::Result;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loaders::TopicSet;
+use crate::graphql::schema::connection::{ArticleConnection, PageArgs, article_feed, page_complexity};
+use crate::graphql::schema::filter::{ArticleFilter, ArticleOrder};
 use crate::sql;
 use crate::sql::feed::TopicRef;
 use crate::sql::topic::TopicRow;

@@ -1,5 +1,5 @@
 //! The GraphQL schema: Relay-style queries over articles, topics and
-//! providers. Free of the web framework: `http.rs` mounts it.
+//! providers. Free of the web framework: `crate::server` mounts it.
 
 pub mod article;
 pub mod connection;
@@ -8,16 +8,15 @@ pub mod filter;
 pub mod ingest;
 pub mod mutation;
 pub mod provider;
-pub mod query_limits;
 pub mod subscription;
 pub mod topic;
 
 use async_graphql::{Context, ID, Interface, MergedObject, Object, Schema};
 
-use crate::db::request;
-use crate::errors::Result;
-use crate::ids::{self, Kind};
-use crate::loaders::{ArticleSet, ProviderSet, TopicSet};
+use crate::graphql::db::request;
+use crate::graphql::errors::Result;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loaders::{ArticleSet, ProviderSet, TopicSet};
 use crate::sql;
 
 use article::{Article, ArticleQuery};
@@ -77,11 +76,11 @@ pub fn build() -> ApiSchema {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         // depth: see query_limits (introspection's `ofType` is not counted)
         .limit_complexity(MAX_COMPLEXITY)
-        .extension(crate::frontend::persisted_queries(
-            crate::frontend::DEFAULT_APQ_CAPACITY,
+        .extension(crate::graphql::apq::persisted_queries(
+            crate::graphql::apq::DEFAULT_APQ_CAPACITY,
         ))
         // after persisted queries: a query found by its hash is checked too
-        .extension(query_limits::QueryLimits)
+        .extension(crate::graphql::query_limits::QueryLimits)
         .finish()
 }
 

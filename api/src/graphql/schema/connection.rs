@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject};
 
-use crate::cursor::Cursor;
-use crate::db::{RequestContext, request};
-use crate::errors::{ApiError, Result};
-use crate::loaders::ArticleSet;
-use crate::schema::article::Article;
+use crate::graphql::cursor::Cursor;
+use crate::graphql::db::{RequestContext, request};
+use crate::graphql::errors::{ApiError, Result};
+use crate::graphql::loaders::ArticleSet;
+use crate::graphql::schema::article::Article;
 use crate::sql::feed::{self, FeedFilter, Sort};
 
 /// Largest page a connection serves.

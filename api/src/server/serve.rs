@@ -12,7 +12,7 @@
 //! - a socket write that makes no progress for `write_timeout` fails, which
 //!   closes the connection;
 //! - a closed connection lingers briefly, so an answer sent before the
-//!   whole request was read (413, 431) reaches the client ([`crate::linger`]).
+//!   whole request was read (413, 431) reaches the client ([`crate::server::linger`]).
 //!
 //! HTTP/2 is not offered: hyper has no header-read or idle timeout for it.
 
@@ -28,8 +28,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio_io_timeout::TimeoutStream;
 
-use crate::limits::Limits;
-use crate::linger::LingeringStream;
+use crate::server::limits::Limits;
+use crate::server::linger::LingeringStream;
 
 /// Serves `router` on `listener` until `shutdown` completes; then stops
 /// accepting, lets the requests in flight finish and returns when every

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use crate::db::request;
-use crate::errors::{ApiError, Result};
-use crate::ids::{self, Kind};
-use crate::loaders::ArticleSet;
-use crate::schema::connection::{ArticleConnection, PageArgs, article_feed, page_complexity};
-use crate::schema::filter::{ArticleFilter, ArticleOrder};
-use crate::schema::provider::Provider;
-use crate::schema::topic::Topic;
+use crate::graphql::db::request;
+use crate::graphql::errors::{ApiError, Result};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loaders::ArticleSet;
+use crate::graphql::schema::connection::{ArticleConnection, PageArgs, article_feed, page_complexity};
+use crate::graphql::schema::filter::{ArticleFilter, ArticleOrder};
+use crate::graphql::schema::provider::Provider;
+use crate::graphql::schema::topic::Topic;
 use crate::sql;
 use crate::sql::article::{ArticleRow, ImageRow};
 use crate::sql::feed::Sort;
@@ -211,8 +211,8 @@ impl Article {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<crate::schema::editorial::EditorialEventConnection> {
-        crate::schema::editorial::history(ctx, Some(self.row.article_id), first, after).await
+    ) -> async_graphql::Result<crate::graphql::schema::editorial::EditorialEventConnection> {
+        crate::graphql::schema::editorial::history(ctx, Some(self.row.article_id), first, after).await
     }
     /// Bumped by every change of the stored record.
     async fn version(&self) -> i64 {

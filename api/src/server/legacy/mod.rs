@@ -11,10 +11,10 @@
 //! end and a page number that is not a whole number from 1 are `404` with a
 //! JSON error body.
 
-mod query;
+use crate::sql::legacy as query;
 mod shape;
 
-use crate::errors::ErrorCode;
+use crate::graphql::errors::ErrorCode;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sqlx::PgPool;
 
-pub use query::Feed;
+pub use crate::sql::legacy::Feed;
 pub use shape::Page;
 
 /// Articles per page, as on Smartable's pages.
@@ -63,11 +63,7 @@ impl LegacyConfig {
     /// Fails when PostgreSQL does not know the time zone: call it at start-up
     /// so a typo refuses the start instead of failing every page.
     pub async fn check(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
-        sqlx::query("select now() at time zone $1")
-            .bind(&self.time_zone)
-            .execute(pool)
-            .await
-            .map(drop)
+        crate::sql::probes::check_time_zone(pool, &self.time_zone).await
     }
 }
 
@@ -104,12 +100,12 @@ async fn respond(state: &LegacyState, feed: Feed<'_>, page: &str) -> Response {
             Err(error) => internal(&error),
         },
         Err(LegacyError::NotFound(message)) => error_response(StatusCode::NOT_FOUND, ErrorCode::NotFound, &message),
-        Err(LegacyError::Database(error)) if crate::errors::is_unavailable(&error) => {
+        Err(LegacyError::Database(error)) if crate::graphql::errors::is_unavailable(&error) => {
             tracing::warn!(%error, "legacy page: the database is unavailable");
             let mut response = error_response(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::ServiceUnavailable,
-                crate::errors::UNAVAILABLE_MESSAGE,
+                crate::graphql::errors::UNAVAILABLE_MESSAGE,
             );
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

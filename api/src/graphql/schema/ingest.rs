@@ -6,15 +6,15 @@
 //! never block the others. The valid ones are written in ONE transaction with
 //! their recompute jobs (`newsgraph_shared::ingest::ingest_records`).
 
-use crate::errors::{ErrorCode, coded};
+use crate::graphql::errors::{ErrorCode, coded};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use newsgraph_shared::auth::Role;
 use newsgraph_shared::format::parse_article_json;
 use newsgraph_shared::ingest::{RecordStatus, ingest_records};
 use serde::Serialize;
 
-use crate::auth::Caller;
-use crate::ids::{self, Kind};
+use crate::graphql::auth::Caller;
+use crate::graphql::ids::{self, Kind};
 
 /// Most articles one `ingestArticles` call takes.
 pub const MAX_INGEST_BATCH: usize = 500;
@@ -197,11 +197,11 @@ impl IngestMutation {
                 }),
             }
         }
-        let pool = crate::db::request(ctx).exec();
+        let pool = crate::graphql::db::request(ctx).exec();
         let outcome = ingest_records(pool, valid).await.map_err(|error| {
             tracing::error!(%error, "ingest batch failed");
             match error {
-                newsgraph_shared::ingest::IngestError::Database(error) => crate::errors::database_error(error),
+                newsgraph_shared::ingest::IngestError::Database(error) => crate::graphql::errors::database_error(error),
                 _ => coded(ErrorCode::Internal, "internal error"),
             }
         })?;

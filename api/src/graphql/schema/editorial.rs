@@ -2,7 +2,7 @@
 //! `editorialHistory` query (and `Article.editorialHistory`), and how
 //! editorial errors become GraphQL errors. Editors only.
 
-use crate::errors::{ErrorCode, coded};
+use crate::graphql::errors::{ErrorCode, coded};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -14,12 +14,12 @@ use newsgraph_shared::auth::Role;
 use newsgraph_shared::editorial::{self, Action, EditorialError, EditorialEvent as EventRow, MAX_HISTORY_PAGE};
 use tokio::sync::OnceCell;
 
-use crate::auth::Caller;
-use crate::db::{RequestContext, request};
-use crate::ids::{self, Kind};
-use crate::loaders::ArticleSet;
-use crate::schema::article::Article;
-use crate::schema::connection::PageInfo;
+use crate::graphql::auth::Caller;
+use crate::graphql::db::{RequestContext, request};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::loaders::ArticleSet;
+use crate::graphql::schema::article::Article;
+use crate::graphql::schema::connection::PageInfo;
 use crate::sql;
 
 /// Events per page when `first` is not given.
@@ -52,7 +52,7 @@ pub(crate) fn editorial_error(error: EditorialError) -> async_graphql::Error {
             }
             e
         }
-        EditorialError::Database(error) => crate::errors::database_error(error),
+        EditorialError::Database(error) => crate::graphql::errors::database_error(error),
     }
 }
 
@@ -126,7 +126,7 @@ impl EditorialEvent {
             .loaded
             .get_or_try_init(|| async {
                 let rows = sql::article::by_ids(rc, &self.articles.ids).await?;
-                Ok::<_, crate::errors::ApiError>(
+                Ok::<_, crate::graphql::errors::ApiError>(
                     ArticleSet::wrap(rows)
                         .into_iter()
                         .map(|a| (a.row.article_id, a))
