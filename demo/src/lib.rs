@@ -294,6 +294,9 @@ struct Story {
     amp: bool,
     image: Option<(String, u32, u32)>,
     quality: i64,
+    /// Bare everywhere it appears (no excerpt, image or AMP page), as real
+    /// feeds have some: the publication rule refuses it for its quality.
+    thin: bool,
 }
 
 impl Story {
@@ -308,7 +311,7 @@ impl Story {
     fn amp_urls(&self) -> Option<(String, String)> {
         let domain = ORGS[self.org].0;
         let path = format!("www.{domain}/{}/{}.amp", self.at.format("%Y/%m/%d"), self.slug);
-        self.amp.then(|| {
+        (self.amp && !self.thin).then(|| {
             let cdn_host = format!("www-{}", domain.replace('.', "-"));
             (
                 format!("https://{path}"),
@@ -426,6 +429,7 @@ fn new_story(rng: &mut Rng, used: &mut HashSet<String>, base: DateTime<Utc>) -> 
         amp,
         image,
         quality,
+        thin: false,
     }
 }
 
@@ -520,7 +524,10 @@ fn news_page(stories: &[&Story]) -> DemoFile {
 
 /// One `related:` entry, indented as in the real files.
 fn push_related(out: &mut String, s: &Story) {
-    out.push_str(&format!("  - title: {}\n    excerpt: {}\n", q(&s.title), q(&s.excerpt)));
+    out.push_str(&format!("  - title: {}\n", q(&s.title)));
+    if !s.thin {
+        out.push_str(&format!("    excerpt: {}\n", q(&s.excerpt)));
+    }
     out.push_str(&format!(
         "    publishedDateTime: {}\n    webUrl: {}\n",
         stamp(&s.at),
@@ -534,7 +541,7 @@ fn push_related(out: &mut String, s: &Story) {
         "    type: article\n    provider:\n      name: {name}\n      domain: {domain}\n"
     ));
     out.push_str(&format!("    quality: {}\n", s.quality));
-    if let Some((url, _, _)) = &s.image {
+    if let Some((url, _, _)) = s.image.as_ref().filter(|_| !s.thin) {
         out.push_str(&format!(
             "    images:\n      - url: {}\n        width: 800\n        height: 450\n        isCached: true\n",
             q(url)
@@ -543,13 +550,13 @@ fn push_related(out: &mut String, s: &Story) {
 }
 
 fn article_file(rng: &mut Rng, s: &Story, related: &[&Story]) -> DemoFile {
+    let thin = s.thin;
     let (domain, name) = ORGS[s.org];
     let url = s.web_url();
-    let mut out = format!(
-        "---\ncategory: news\ntitle: {}\nexcerpt: {}\n",
-        q(&s.title),
-        q(&s.excerpt)
-    );
+    let mut out = format!("---\ncategory: news\ntitle: {}\n", q(&s.title));
+    if !thin {
+        out.push_str(&format!("excerpt: {}\n", q(&s.excerpt)));
+    }
     out.push_str(&format!(
         "publishedDateTime: {}\noriginalUrl: {}\nwebUrl: {}\n",
         stamp(&s.at),
@@ -583,16 +590,19 @@ fn article_file(rng: &mut Rng, s: &Story, related: &[&Story]) -> DemoFile {
         out.push_str(&format!("  - {}\n", TOPICS[other + 1].0));
     }
     if let Some((image, w, h)) = &s.image {
-        out.push_str(&format!(
+        let mut images = format!(
             "\nimages:\n  - url: {}\n    width: {w}\n    height: {h}\n    isCached: true\n",
             q(image)
-        ));
+        );
         if rng.chance(15) {
             let second = image.replace(".jpg", "-2.jpg");
-            out.push_str(&format!(
+            images.push_str(&format!(
                 "  - url: {}\n    width: {w}\n    height: {h}\n    isCached: true\n",
                 q(&second)
             ));
+        }
+        if !thin {
+            out.push_str(&images);
         }
     }
     if !related.is_empty() {
@@ -620,9 +630,14 @@ pub fn generate(articles: usize, seed: u64) -> Vec<DemoFile> {
     // someone's related item, as in the real feed where related links often
     // point at articles that never got a file of their own.
     let extras = (articles / 3).max(8);
-    let stories: Vec<Story> = (0..articles + extras)
+    let mut stories: Vec<Story> = (0..articles + extras)
         .map(|_| new_story(&mut rng, &mut used, base))
         .collect();
+    // one story in 29 is bare; the random draws stay the same, so the rest
+    // of the set does not change
+    for (j, story) in stories.iter_mut().enumerate() {
+        story.thin = j % 29 == 13;
+    }
 
     // Coverage groups: related items mostly cover the same topic, so the
     // lead rule picks one story of a group and holds back the others.

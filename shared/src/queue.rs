@@ -216,11 +216,12 @@ pub async fn workers_seen(pool: &PgPool) -> Result<i64, sqlx::Error> {
         .await
 }
 
-/// Whether a job finished after `since`, under a worker matching the `like`
-/// pattern (`%` for any).
-pub async fn done_since(pool: &PgPool, since: DateTime<Utc>, worker_like: &str) -> Result<bool, sqlx::Error> {
+/// Whether a job finished (after `since`, when given) under a worker whose
+/// id matches the `like` pattern (`%` for any).
+pub async fn done_since(pool: &PgPool, since: Option<DateTime<Utc>>, worker_like: &str) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(
-        "select exists (select 1 from apalis.jobs where status = 'Done' and done_at > $1 and lock_by like $2)",
+        "select exists (select 1 from apalis.jobs
+                        where status = 'Done' and ($1::timestamptz is null or done_at > $1) and lock_by like $2)",
     )
     .bind(since)
     .bind(worker_like)

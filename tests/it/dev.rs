@@ -147,6 +147,13 @@ async fn dev_serves_scored_demo_data_with_held_back_coverage() {
         )
         .await;
     assert!(held > 0, "no held-back coverage in the demo data");
+    let refused: i64 = db
+        .count(
+            "select count(*) from article_state
+             where not published and score_breakdown->'publication'->>'reasons' like '%below the publish threshold%'",
+        )
+        .await;
+    assert!(refused > 0, "no demo article refused by the publication rule");
     assert!(db.count("select count(*) from article where removed").await > 0);
     // every demo topic has its feed highlight, every logo an absolute URL
     assert_eq!(

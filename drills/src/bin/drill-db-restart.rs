@@ -169,7 +169,9 @@ async fn exercise(cluster: &PrivateCluster, options: &Options) -> Result<(Vec<St
 
     // the worker: first job finished after the database came back
     let worker_recovery = loop {
-        let resumed = newsgraph_shared::queue::done_since(&pool, up_wall, "%").await.ok();
+        let resumed = newsgraph_shared::queue::done_since(&pool, Some(up_wall), "%")
+            .await
+            .ok();
         if resumed == Some(true) {
             break Some(up.elapsed());
         }

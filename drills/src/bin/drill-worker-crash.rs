@@ -239,7 +239,7 @@ async fn wait_for_recovery(pool: &PgPool, orphans: &[String], dead: u32, pid: u3
     let start = Instant::now();
     loop {
         let held = queue::held_by_like(pool, orphans, &format!("%-{dead}-%")).await?;
-        let progressed = queue::done_since(pool, DateTime::<Utc>::MIN_UTC, &format!("%-{pid}-%")).await?;
+        let progressed = queue::done_since(pool, None, &format!("%-{pid}-%")).await?;
         let idle = job_counts(pool).await?.runnable == 0;
         if held == 0 && (progressed || idle) {
             return Ok(());
