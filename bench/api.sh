@@ -11,18 +11,19 @@
 # about 33,000 related-only articles), scored by `newsgraph work --drain`.
 #
 # usage: bench/api.sh [SECONDS] [CONNECTIONS]   (needs PostgreSQL and oha:
-#        cargo install oha; BENCH_API_DATABASE_URL defaults to .../newsgraph_api_bench)
+#        cargo install oha; BENCH_API_DATABASE_URL defaults to .../newsgraph_api_bench;
+#        NEWSGRAPH_BIN runs another build, e.g. for a comparison)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-15}
 connections=${2:-32}
 export DATABASE_URL=${BENCH_API_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/newsgraph_api_bench}
-bin=target/release/newsgraph
+bin=${NEWSGRAPH_BIN:-target/release/newsgraph}
 addr=127.0.0.1:18080
 sql() { psql "$DATABASE_URL" -qAtc "$1"; }
 command -v oha >/dev/null || { echo "oha is missing: cargo install oha" >&2; exit 2; }
 
-cargo build --release --quiet
+[ -n "${NEWSGRAPH_BIN:-}" ] || cargo build --release --quiet
 if ! sql "select 1 from article_with_state where scored_at is not null limit 1" 2>/dev/null | grep -q 1; then
   echo "building the benchmark database (100,000 demo articles, then scoring them)..."
   NEWSGRAPH_DEMO_ARTICLES=100000 $bin dev --no-serve >/dev/null

@@ -9,7 +9,8 @@
 # files (57,000 files make about 200,000 articles).
 #
 # usage: bench/worker.sh [FILES]     (needs PostgreSQL; BENCH_DATABASE_URL
-#                                     defaults to .../newsgraph_worker_bench)
+#                                     defaults to .../newsgraph_worker_bench;
+#                                     NEWSGRAPH_BIN runs another build, e.g. for a comparison)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=${1:-57000}
@@ -18,10 +19,10 @@ data=bench-data/import-$files
 export DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/newsgraph_worker_bench}
 admin_url=${DATABASE_URL%/*}/postgres
 db_name=${DATABASE_URL##*/}
-bin=target/release/newsgraph
+bin=${NEWSGRAPH_BIN:-target/release/newsgraph}
 sql() { psql "$DATABASE_URL" -qAtc "$1"; }
 
-cargo build --release --quiet
+[ -n "${NEWSGRAPH_BIN:-}" ] || cargo build --release --quiet
 [ -d "$data" ] || python3 bench/replicate_corpus.py "$corpus" "$data" "$files"
 if ! psql "$DATABASE_URL" -qAtc "select 1 from article limit 1" >/dev/null 2>&1; then
   psql "$admin_url" -qc "drop database if exists $db_name with (force)" -c "create database $db_name"
