@@ -38,7 +38,8 @@ sql "delete from apalis.jobs"; $bin rescore-all >/dev/null 2>&1; $bin work --dra
 sql "vacuum analyze"
 
 timed_drain() { # [work options]
-  /usr/bin/time -f '%e %M' -o /tmp/newsgraph-worker-time $bin work --drain "$@" 2>/dev/null; cat /tmp/newsgraph-worker-time
+  # the drain's summary line goes to stdout: keep it out of the figures
+  /usr/bin/time -f '%e %M' -o /tmp/newsgraph-worker-time $bin work --drain "$@" >/dev/null 2>&1; cat /tmp/newsgraph-worker-time
 }
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 
