@@ -33,10 +33,13 @@ fi
 # planner's choices for the uncached queries depend on them).
 sql "vacuum analyze"
 echo "articles: $(sql "select count(*) from article"), published: $(sql "select count(*) from article_with_state where published")"
+# the article page with the most published related articles: under the
+# lead rule a published article's coverage group is mostly held back, so
+# few have more than one or two
 slug=$(sql "select a.slug from article_with_state a where a.published and a.source_kind = 'file'
-            and (select count(*) from article_relation r join article_with_state b on b.article_id = r.related_article_id
-                 where r.article_id = a.article_id and b.published) = 5
-            order by a.article_id limit 1")
+            order by (select count(*) from article_relation r join article_with_state b on b.article_id = r.related_article_id
+                      where r.article_id = a.article_id and b.published) desc, a.article_id
+            limit 1")
 sed "s/SLUG/$slug/" bench/api/article.json.tmpl >/tmp/newsgraph-bench-article.json
 
 peak_rss=0
