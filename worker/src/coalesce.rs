@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use newsgraph_shared::rescore;
+
 use crate::JobContext;
 
 /// Most articles recomputed in one transaction.
@@ -65,8 +67,7 @@ async fn run(context: Arc<JobContext>, mut receiver: mpsc::UnboundedReceiver<(i6
         // sorted and unique: the same article asked twice is scored once
         ids.sort_unstable();
         ids.dedup();
-        let result = context
-            .recompute(&ids, newsgraph_shared::rescore::FollowUps::Now)
+        let result = rescore::run(&context.pool, &ids, &context.scoring, rescore::FollowUps::Now)
             .await
             .map_err(Arc::new);
         for (id, reply) in waiting.drain(..) {

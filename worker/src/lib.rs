@@ -17,7 +17,6 @@ use anyhow::Context;
 use apalis::prelude::*;
 use apalis_postgres::{Config, PostgresStorage};
 use newsgraph_shared::jobs::{RECOMPUTE_ARTICLE_QUEUE, RECOMPUTE_BATCH_QUEUE};
-use newsgraph_shared::rescore;
 use newsgraph_shared::scoring::ScoringConfig;
 use sqlx::PgPool;
 use tower::retry::backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
@@ -110,17 +109,6 @@ pub fn default_worker_id() -> String {
 pub(crate) struct JobContext {
     pub pool: PgPool,
     pub scoring: ScoringConfig,
-}
-
-impl JobContext {
-    /// One recompute transaction over these articles (`rescore::run`).
-    pub async fn recompute(
-        &self,
-        article_ids: &[i64],
-        follow_ups: rescore::FollowUps,
-    ) -> Result<rescore::Recomputed, sqlx::Error> {
-        rescore::run(&self.pool, article_ids, &self.scoring, follow_ups).await
-    }
 }
 
 /// What a run did, for the `work --drain` summary.

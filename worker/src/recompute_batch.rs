@@ -32,9 +32,7 @@ async fn run(payload: serde_json::Value, context: Data<Arc<JobContext>>) -> Resu
     span.record("from_id", batch.from_id);
     span.record("to_id", batch.to_id);
     let ids = rescore::ids_in_batch(&mut *context.pool.acquire().await?, &batch).await?;
-    let outcome = context
-        .recompute(&ids, newsgraph_shared::rescore::FollowUps::Queue)
-        .await?;
+    let outcome = rescore::run(&context.pool, &ids, &context.scoring, rescore::FollowUps::Queue).await?;
     tracing::debug!(scored = outcome.scored.len(), "batch recomputed");
     Ok(())
 }

@@ -11,8 +11,7 @@ use lru::LruCache;
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
-use crate::graphql::errors::ErrorCode;
-use crate::graphql::errors::server_error;
+use crate::graphql::errors::{ErrorCode, server_error};
 use crate::graphql::schema::{self, ApiSchema};
 use crate::server::response_cache::ResponseCache;
 
