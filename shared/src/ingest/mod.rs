@@ -60,8 +60,10 @@ const ARTICLES_PER_BATCH: usize = 1_000;
 const WRITERS: usize = 2;
 /// Inserted articles after which a run first refreshes table statistics.
 const ANALYZE_AFTER_INSERTS: usize = 2_000;
-/// Files parsed per parallel step of the second pass.
+/// Files parsed per parallel step.
 const FILES_PER_STEP: usize = 256;
+/// Bytes of files parsed per step of the second pass.
+const BYTES_PER_STEP: u64 = 2 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -266,7 +268,7 @@ pub async fn import_paths_with(
     // First pass: where does each article occur last?
     let mut index = RunIndex::default();
     for step in article_files.chunks(FILES_PER_STEP) {
-        for (i, result) in parse_step(&files, step, read_keys).await {
+        for (i, result) in start_parsing(&files, step, read_keys).await.expect("parsing never panics") {
             match result {
                 Ok(keys) => index.observe(&keys, i),
                 Err(e) => {
@@ -285,8 +287,13 @@ pub async fn import_paths_with(
     let mut ready: Vec<Ready> = Vec::new();
     let mut done = 0;
     let good: Vec<usize> = article_files.iter().copied().filter(|i| !failed.contains(i)).collect();
-    for step in good.chunks(FILES_PER_STEP) {
-        for (i, result) in parse_step(&files, step, parse_file).await {
+    let steps = steps_by_size(&files, &good);
+    // The next step is parsed while this one's batches wait for the writers.
+    let mut parsing = steps.first().map(|step| start_parsing(&files, step, parse_file));
+    for (k, step) in steps.iter().enumerate() {
+        let parsed = parsing.take().expect("started above").await.expect("parsing never panics");
+        parsing = steps.get(k + 1).map(|next| start_parsing(&files, next, parse_file));
+        for (i, result) in parsed {
             match result.map(|parsed| resolved(parsed, &files[i], &sites, &mut report)) {
                 Ok(Parsed::Articles(records)) => merger.feed_file(&index, records, i, &mut ready),
                 Ok(_) => unreachable!("classified as an article file"),
@@ -302,10 +309,7 @@ pub async fn import_paths_with(
         // A step of large files releases tens of thousands of records (their
         // related lists): they go out in batches of the usual size, so that a
         // transaction stays short and a conflict costs one batch.
-        while ready.len() >= ARTICLES_PER_BATCH {
-            let rest = ready.split_off(ARTICLES_PER_BATCH);
-            writer.send(std::mem::replace(&mut ready, rest)).await?;
-        }
+        writer.send_batches(&mut ready, ARTICLES_PER_BATCH).await?;
         progress(Progress {
             files_done: done,
             files_total: good.len(),
@@ -313,10 +317,10 @@ pub async fn import_paths_with(
         });
     }
     ready.extend(merger.drain_pending());
-    while !ready.is_empty() {
-        let rest = ready.split_off(ready.len().min(ARTICLES_PER_BATCH));
-        writer.send(std::mem::replace(&mut ready, rest)).await?;
-    }
+    writer.send_batches(&mut ready, 1).await?;
+    // Every file is fed: the index is done with, and the relations step
+    // that follows needs room for the run's ids.
+    drop(index);
     let WriterState {
         totals, ids, enqueued, ..
     } = writer.finish().await?;
@@ -335,17 +339,39 @@ pub async fn import_paths_with(
     Ok(report)
 }
 
-/// Reads one step of files on the blocking pool, in parallel.
-async fn parse_step<T: Send + 'static>(
+/// Starts reading one step of files on the blocking pool, in parallel.
+fn start_parsing<T: Send + 'static>(
     files: &Arc<Vec<InputFile>>,
     step: &[usize],
     read: fn(&InputFile) -> Result<T, ParseError>,
-) -> Vec<(usize, Result<T, ParseError>)> {
+) -> tokio::task::JoinHandle<Vec<(usize, Result<T, ParseError>)>> {
     let files = Arc::clone(files);
     let step = step.to_vec();
     tokio::task::spawn_blocking(move || step.par_iter().map(|&i| (i, read(&files[i]))).collect())
-        .await
-        .expect("parsing never panics")
+}
+
+/// Cuts the files into steps of at most `FILES_PER_STEP` files and
+/// `BYTES_PER_STEP` bytes (a step holds at least one file): a step of large
+/// files parses into tens of thousands of records, and two steps are in
+/// memory at once.
+fn steps_by_size(files: &[InputFile], indices: &[usize]) -> Vec<Vec<usize>> {
+    let mut steps: Vec<Vec<usize>> = Vec::new();
+    let mut bytes = 0;
+    for &i in indices {
+        // an unreadable file counts as small: its parse reports the error
+        let size = std::fs::metadata(&files[i].path).map_or(0, |m| m.len());
+        match steps.last_mut() {
+            Some(step) if step.len() < FILES_PER_STEP && bytes + size <= BYTES_PER_STEP => {
+                step.push(i);
+                bytes += size;
+            }
+            _ => {
+                steps.push(vec![i]);
+                bytes = size;
+            }
+        }
+    }
+    steps
 }
 
 /// What one batch writer has done.
@@ -429,11 +455,21 @@ impl BatchWriter {
         (Self { sender, tasks }, written_rx)
     }
 
-    /// Queues a batch; fails with a writer's error if the writers stopped.
-    async fn send(&mut self, batch: Vec<Ready>) -> Result<(), IngestError> {
-        if self.sender.send(batch).await.is_err() {
-            return Err(self.first_error().await);
+    /// Queues `ready` in batches of `ARTICLES_PER_BATCH`, in order, while
+    /// at least `at_least` records are left (1: all of them); fails with a
+    /// writer's error if the writers stopped.
+    async fn send_batches(&mut self, ready: &mut Vec<Ready>, at_least: usize) -> Result<(), IngestError> {
+        if ready.len() < at_least.max(1) {
+            return Ok(());
         }
+        let mut records = std::mem::take(ready).into_iter();
+        while records.len() >= at_least.max(1) {
+            let batch: Vec<Ready> = records.by_ref().take(ARTICLES_PER_BATCH).collect();
+            if self.sender.send(batch).await.is_err() {
+                return Err(self.first_error().await);
+            }
+        }
+        ready.extend(records);
         Ok(())
     }
 
@@ -450,9 +486,15 @@ impl BatchWriter {
     /// Waits for the queued batches and merges what the writers did.
     async fn finish(self) -> Result<WriterState, IngestError> {
         drop(self.sender);
-        let mut merged = WriterState::default();
+        let mut states = Vec::with_capacity(self.tasks.len());
         for task in self.tasks {
-            let state = task.await.expect("batch writers never panic")?;
+            states.push(task.await.expect("batch writers never panic")?);
+        }
+        // Into the largest state, so its maps are not copied.
+        states.sort_by_key(|state| std::cmp::Reverse(state.ids.len()));
+        let mut states = states.into_iter();
+        let mut merged = states.next().unwrap_or_default();
+        for state in states {
             merged.totals.add_counts(&state.totals);
             merged.ids.extend(state.ids);
             merged.enqueued.extend(state.enqueued);

@@ -9,6 +9,7 @@
 //! writing once that last file has been read.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::domain::ArticleRecord;
 use crate::format::ArticleKey;
@@ -19,13 +20,17 @@ use crate::format::ArticleKey;
 /// Identity (see [`crate::domain::same_article`]): the canonical webUrl, or
 /// one record's webUrl being the other's AMP URL. A shared AMP URL alone
 /// never joins two records.
+///
+/// A run of the real repository names hundreds of thousands of articles, so
+/// each key is one shared string: the maps hold the URLs that lead to it and
+/// references to it, not copies.
 #[derive(Debug, Default)]
 pub struct RunIndex {
     /// Canonical webUrl -> article key.
-    by_web: HashMap<String, String>,
+    by_web: HashMap<Box<str>, Arc<str>>,
     /// AMP key -> the key of the first article that named it.
-    by_amp: HashMap<String, String>,
-    last_file: HashMap<String, usize>,
+    by_amp: HashMap<Box<str>, Arc<str>>,
+    last_file: HashMap<Arc<str>, u32>,
 }
 
 impl RunIndex {
@@ -33,30 +38,40 @@ impl RunIndex {
     /// or whose AMP URL is this record's webUrl, or whose webUrl is this
     /// record's AMP URL.
     pub fn key_of(&self, record: &ArticleRecord) -> String {
-        self.resolve(&record.canonical_url, record.amp_key.as_deref())
+        self.known_key(&record.canonical_url, record.amp_key.as_deref())
+            .map_or_else(|| record.canonical_url.clone(), |key| key.to_string())
     }
 
-    fn resolve(&self, canonical_url: &str, amp_key: Option<&str>) -> String {
+    fn known_key(&self, canonical_url: &str, amp_key: Option<&str>) -> Option<&Arc<str>> {
         self.by_web
             .get(canonical_url)
             .or_else(|| self.by_amp.get(canonical_url))
             .or_else(|| amp_key.and_then(|amp| self.by_web.get(amp)))
-            .cloned()
-            .unwrap_or_else(|| canonical_url.to_string())
+    }
+
+    /// The last file the article with this key occurs in, if the index saw it.
+    pub fn last_file(&self, key: &str) -> Option<usize> {
+        self.last_file.get(key).map(|&file| file as usize)
     }
 
     /// Notes that the articles with these keys occur in file `file_index`.
     /// Files must be observed in order.
     pub fn observe(&mut self, keys: &[ArticleKey], file_index: usize) {
+        let file = u32::try_from(file_index).expect("a run has fewer than 2^32 files");
         for article in keys {
-            let key = self.resolve(&article.canonical_url, article.amp_key.as_deref());
-            self.by_web
-                .entry(article.canonical_url.clone())
-                .or_insert_with(|| key.clone());
-            if let Some(amp) = &article.amp_key {
-                self.by_amp.entry(amp.clone()).or_insert_with(|| key.clone());
+            let key = match self.known_key(&article.canonical_url, article.amp_key.as_deref()) {
+                Some(key) => Arc::clone(key),
+                None => Arc::from(article.canonical_url.as_str()),
+            };
+            if !self.by_web.contains_key(article.canonical_url.as_str()) {
+                self.by_web.insert(article.canonical_url.as_str().into(), Arc::clone(&key));
             }
-            self.last_file.insert(key, file_index);
+            if let Some(amp) = &article.amp_key
+                && !self.by_amp.contains_key(amp.as_str())
+            {
+                self.by_amp.insert(amp.as_str().into(), Arc::clone(&key));
+            }
+            self.last_file.insert(key, file);
         }
     }
 }
@@ -119,7 +134,7 @@ impl Merger {
             self.relation_lists.insert(key, keys);
         }
         for key in touched {
-            if index.last_file.get(&key).is_none_or(|last| *last <= file_index)
+            if index.last_file(&key).is_none_or(|last| last <= file_index)
                 && let Some(record) = self.pending.remove(&key)
             {
                 ready.push(Ready { key, record });
