@@ -183,3 +183,51 @@ async fn work_drain_ends_with_one_line_saying_what_it_ran() {
     assert!(ran >= queued, "{last}");
     assert!(last.contains("(0 failed) in ") && last.ends_with(" s"), "{last}");
 }
+
+/// Both corpus directories as they are (news files, an events page, a
+/// learning article, definition files): the binary exits 0, counts what is
+/// not news as skipped, and a second run changes nothing and queues nothing.
+#[tokio::test]
+async fn a_copy_of_the_real_repository_imports_with_exit_0_and_a_second_run_changes_nothing() {
+    let (Some(small), Some(large)) = (crate::support::corpus_dir(), crate::support::more_corpus_dir()) else {
+        return;
+    };
+    let db = TestDb::new().await;
+    db.leaves_jobs(); // checks what is written and queued, not the worker
+    let paths = [small.to_str().unwrap(), large.to_str().unwrap()];
+    let run = |db: &TestDb| {
+        let output = newsgraph(&db.url, &["import", "--json", paths[0], paths[1]]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let first = run(&db);
+    assert_eq!(first["files_failed"], 0, "{first}");
+    assert!(first["articles_inserted"].as_i64().unwrap() > 1_000, "{first}");
+    let skipped = first["skipped"].to_string();
+    assert!(
+        skipped.contains("not a news page"),
+        "the events and learning files: {skipped}"
+    );
+    let queued = db.queued_jobs().await;
+    assert_eq!(first["jobs_enqueued"].as_i64(), Some(queued));
+
+    let second = run(&db);
+    for field in [
+        "articles_inserted",
+        "articles_updated",
+        "relations",
+        "topics",
+        "providers",
+        "providers_updated",
+        "jobs_enqueued",
+    ] {
+        assert_eq!(second[field], 0, "{field} in {second}");
+    }
+    assert_eq!(second["articles_unchanged"], first["articles_inserted"], "{second}");
+    assert_eq!(db.queued_jobs().await, queued, "no new jobs");
+}
