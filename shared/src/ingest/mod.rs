@@ -268,7 +268,10 @@ pub async fn import_paths_with(
     // First pass: where does each article occur last?
     let mut index = RunIndex::default();
     for step in article_files.chunks(FILES_PER_STEP) {
-        for (i, result) in start_parsing(&files, step, read_keys).await.expect("parsing never panics") {
+        for (i, result) in start_parsing(&files, step, read_keys)
+            .await
+            .expect("parsing never panics")
+        {
             match result {
                 Ok(keys) => index.observe(&keys, i),
                 Err(e) => {
@@ -291,7 +294,11 @@ pub async fn import_paths_with(
     // The next step is parsed while this one's batches wait for the writers.
     let mut parsing = steps.first().map(|step| start_parsing(&files, step, parse_file));
     for (k, step) in steps.iter().enumerate() {
-        let parsed = parsing.take().expect("started above").await.expect("parsing never panics");
+        let parsed = parsing
+            .take()
+            .expect("started above")
+            .await
+            .expect("parsing never panics");
         parsing = steps.get(k + 1).map(|next| start_parsing(&files, next, parse_file));
         for (i, result) in parsed {
             match result.map(|parsed| resolved(parsed, &files[i], &sites, &mut report)) {

@@ -64,7 +64,8 @@ impl RunIndex {
                 None => Arc::from(article.canonical_url.as_str()),
             };
             if !self.by_web.contains_key(article.canonical_url.as_str()) {
-                self.by_web.insert(article.canonical_url.as_str().into(), Arc::clone(&key));
+                self.by_web
+                    .insert(article.canonical_url.as_str().into(), Arc::clone(&key));
             }
             if let Some(amp) = &article.amp_key
                 && !self.by_amp.contains_key(amp.as_str())
