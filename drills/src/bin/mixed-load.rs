@@ -50,12 +50,15 @@ impl Group {
 }
 
 fn load_groups(path: &std::path::Path) -> anyhow::Result<Vec<Group>> {
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?)
-        .with_context(|| format!("{}: not JSON", path.display()))?;
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?)
+            .with_context(|| format!("{}: not JSON", path.display()))?;
     let mut groups = Vec::new();
     for group in file["groups"].as_array().context("`groups` must be a list")? {
         let name = group["name"].as_str().context("a group needs a `name`")?.to_string();
-        let share = group["share"].as_f64().with_context(|| format!("group {name}: `share` must be a number"))?;
+        let share = group["share"]
+            .as_f64()
+            .with_context(|| format!("group {name}: `share` must be a number"))?;
         let bodies: Vec<String> = group["bodies"]
             .as_array()
             .with_context(|| format!("group {name}: `bodies` must be a list"))?
@@ -130,13 +133,18 @@ async fn connection(
                 match response.bytes().await {
                     // an answer with errors is a failure, whatever its status
                     Ok(bytes) if status.is_success() && !bytes.windows(9).any(|w| w == b"\"errors\":") => None,
-                    Ok(bytes) => Some(format!("{status}: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(300)]))),
+                    Ok(bytes) => Some(format!(
+                        "{status}: {}",
+                        String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+                    )),
                     Err(e) => Some(format!("reading the answer: {e}")),
                 }
             }
             Err(e) => Some(format!("sending: {e}")),
         };
-        tally.latencies_us.push(started.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        tally
+            .latencies_us
+            .push(started.elapsed().as_micros().min(u32::MAX as u128) as u32);
         tally.per_group[g] += 1;
         if let Some(failure) = failure {
             tally.failed += 1;
