@@ -523,3 +523,40 @@ fn dedup_last_by<T, K: std::hash::Hash + Eq>(items: &mut Vec<T>, key: impl Fn(&T
         keep
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files_of_sizes(dir: &Path, sizes: &[usize]) -> Vec<InputFile> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| {
+                let path = dir.join(format!("2026-01-01-{i}.md"));
+                std::fs::write(&path, vec![b'x'; size]).unwrap();
+                InputFile {
+                    path,
+                    kind: InputKind::Article,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn steps_hold_at_most_their_bytes_and_files_and_at_least_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mb = 1024 * 1024;
+        // two 1.5 MiB files cannot share a step; a 3 MiB file has one alone
+        let files = files_of_sizes(dir.path(), &[mb + mb / 2, mb + mb / 2, 3 * mb, 10, 10]);
+        let steps = steps_by_size(&files, &[0, 1, 2, 3, 4]);
+        assert_eq!(steps, vec![vec![0], vec![1], vec![2], vec![3, 4]]);
+
+        let small = files_of_sizes(dir.path(), &[10; FILES_PER_STEP + 1]);
+        let indices: Vec<usize> = (0..small.len()).collect();
+        let steps = steps_by_size(&small, &indices);
+        assert_eq!(steps.iter().map(Vec::len).collect::<Vec<_>>(), [FILES_PER_STEP, 1]);
+        // every file once, in order
+        assert_eq!(steps.concat(), indices);
+    }
+}
