@@ -159,18 +159,20 @@ fn parse_bytes(file: &InputFile, bytes: &[u8]) -> Result<Parsed, ParseError> {
     }
 }
 
-/// The keys of an article file's articles, for the first pass: a light read,
-/// and a full parse only when the light read fails (for the precise error).
-fn read_keys(file: &InputFile) -> Result<Vec<ArticleKey>, ParseError> {
+/// The keys of an article file's articles and the file's size, for the first
+/// pass: a light read, and a full parse only when the light read fails (for
+/// the precise error).
+fn read_keys(file: &InputFile) -> Result<(Vec<ArticleKey>, u64), ParseError> {
     let bytes = read_limited(&file.path)?;
     let light = match file.kind {
         InputKind::JsonPage => format::json_page_keys(&bytes),
         _ => format::article_file_keys(&bytes),
     };
-    light.or_else(|_| match parse_bytes(file, &bytes)? {
+    let keys = light.or_else(|_| match parse_bytes(file, &bytes)? {
         Parsed::Articles(records) => Ok(plan::keys_of_records(&records)),
         _ => unreachable!("classified as an article file"),
-    })
+    })?;
+    Ok((keys, bytes.len() as u64))
 }
 
 fn file_error(file: &InputFile, error: ParseError) -> FileError {
@@ -267,13 +269,18 @@ pub async fn import_paths_with(
     let started = std::time::Instant::now();
     // First pass: where does each article occur last?
     let mut index = RunIndex::default();
+    // Each file's size, for cutting the second pass into steps.
+    let mut sizes = vec![0; files.len()];
     for step in article_files.chunks(FILES_PER_STEP) {
         for (i, result) in start_parsing(&files, step, read_keys)
             .await
             .expect("parsing never panics")
         {
             match result {
-                Ok(keys) => index.observe(&keys, i),
+                Ok((keys, size)) => {
+                    index.observe(&keys, i);
+                    sizes[i] = size;
+                }
                 Err(e) => {
                     failed.insert(i);
                     report.errors.push(file_error(&files[i], e));
@@ -290,7 +297,7 @@ pub async fn import_paths_with(
     let mut ready: Vec<Ready> = Vec::new();
     let mut done = 0;
     let good: Vec<usize> = article_files.iter().copied().filter(|i| !failed.contains(i)).collect();
-    let steps = steps_by_size(&files, &good);
+    let steps = steps_by_size(&sizes, &good);
     // The next step is parsed while this one's batches wait for the writers.
     let mut parsing = steps.first().map(|step| start_parsing(&files, step, parse_file));
     for (k, step) in steps.iter().enumerate() {
@@ -316,7 +323,7 @@ pub async fn import_paths_with(
         // A step of large files releases tens of thousands of records (their
         // related lists): they go out in batches of the usual size, so that a
         // transaction stays short and a conflict costs one batch.
-        writer.send_batches(&mut ready, ARTICLES_PER_BATCH).await?;
+        writer.send_batches(&mut ready, false).await?;
         progress(Progress {
             files_done: done,
             files_total: good.len(),
@@ -324,7 +331,7 @@ pub async fn import_paths_with(
         });
     }
     ready.extend(merger.drain_pending());
-    writer.send_batches(&mut ready, 1).await?;
+    writer.send_batches(&mut ready, true).await?;
     // Every file is fed: the index is done with, and the relations step
     // that follows needs room for the run's ids.
     drop(index);
@@ -357,24 +364,22 @@ fn start_parsing<T: Send + 'static>(
     tokio::task::spawn_blocking(move || step.par_iter().map(|&i| (i, read(&files[i]))).collect())
 }
 
-/// Cuts the files into steps of at most `FILES_PER_STEP` files and
-/// `BYTES_PER_STEP` bytes (a step holds at least one file): a step of large
-/// files parses into tens of thousands of records, and two steps are in
-/// memory at once.
-fn steps_by_size(files: &[InputFile], indices: &[usize]) -> Vec<Vec<usize>> {
+/// Cuts the files (`sizes` in bytes, by file index) into steps of at most
+/// `FILES_PER_STEP` files and `BYTES_PER_STEP` bytes (a step holds at least
+/// one file): a step of large files parses into tens of thousands of
+/// records, and two steps are in memory at once.
+fn steps_by_size(sizes: &[u64], indices: &[usize]) -> Vec<Vec<usize>> {
     let mut steps: Vec<Vec<usize>> = Vec::new();
     let mut bytes = 0;
     for &i in indices {
-        // an unreadable file counts as small: its parse reports the error
-        let size = std::fs::metadata(&files[i].path).map_or(0, |m| m.len());
         match steps.last_mut() {
-            Some(step) if step.len() < FILES_PER_STEP && bytes + size <= BYTES_PER_STEP => {
+            Some(step) if step.len() < FILES_PER_STEP && bytes + sizes[i] <= BYTES_PER_STEP => {
                 step.push(i);
-                bytes += size;
+                bytes += sizes[i];
             }
             _ => {
                 steps.push(vec![i]);
-                bytes = size;
+                bytes = sizes[i];
             }
         }
     }
@@ -462,15 +467,16 @@ impl BatchWriter {
         (Self { sender, tasks }, written_rx)
     }
 
-    /// Queues `ready` in batches of `ARTICLES_PER_BATCH`, in order, while
-    /// at least `at_least` records are left (1: all of them); fails with a
-    /// writer's error if the writers stopped.
-    async fn send_batches(&mut self, ready: &mut Vec<Ready>, at_least: usize) -> Result<(), IngestError> {
-        if ready.len() < at_least.max(1) {
+    /// Queues `ready` in batches of `ARTICLES_PER_BATCH`, in order; a last
+    /// partial batch stays in `ready` unless `flush`. Fails with a writer's
+    /// error if the writers stopped.
+    async fn send_batches(&mut self, ready: &mut Vec<Ready>, flush: bool) -> Result<(), IngestError> {
+        let due = |left: usize| left >= ARTICLES_PER_BATCH || (flush && left > 0);
+        if !due(ready.len()) {
             return Ok(());
         }
         let mut records = std::mem::take(ready).into_iter();
-        while records.len() >= at_least.max(1) {
+        while due(records.len()) {
             let batch: Vec<Ready> = records.by_ref().take(ARTICLES_PER_BATCH).collect();
             if self.sender.send(batch).await.is_err() {
                 return Err(self.first_error().await);
@@ -528,31 +534,17 @@ fn dedup_last_by<T, K: std::hash::Hash + Eq>(items: &mut Vec<T>, key: impl Fn(&T
 mod tests {
     use super::*;
 
-    fn files_of_sizes(dir: &Path, sizes: &[usize]) -> Vec<InputFile> {
-        sizes
-            .iter()
-            .enumerate()
-            .map(|(i, &size)| {
-                let path = dir.join(format!("2026-01-01-{i}.md"));
-                std::fs::write(&path, vec![b'x'; size]).unwrap();
-                InputFile {
-                    path,
-                    kind: InputKind::Article,
-                }
-            })
-            .collect()
-    }
-
     #[test]
     fn steps_hold_at_most_their_bytes_and_files_and_at_least_one_file() {
-        let dir = tempfile::tempdir().unwrap();
         let mb = 1024 * 1024;
         // two 1.5 MiB files cannot share a step; a 3 MiB file has one alone
-        let files = files_of_sizes(dir.path(), &[mb + mb / 2, mb + mb / 2, 3 * mb, 10, 10]);
-        let steps = steps_by_size(&files, &[0, 1, 2, 3, 4]);
-        assert_eq!(steps, vec![vec![0], vec![1], vec![2], vec![3, 4]]);
+        let sizes = [mb + mb / 2, mb + mb / 2, 3 * mb, 10, 10];
+        assert_eq!(
+            steps_by_size(&sizes, &[0, 1, 2, 3, 4]),
+            vec![vec![0], vec![1], vec![2], vec![3, 4]]
+        );
 
-        let small = files_of_sizes(dir.path(), &[10; FILES_PER_STEP + 1]);
+        let small = [10; FILES_PER_STEP + 1];
         let indices: Vec<usize> = (0..small.len()).collect();
         let steps = steps_by_size(&small, &indices);
         assert_eq!(steps.iter().map(Vec::len).collect::<Vec<_>>(), [FILES_PER_STEP, 1]);
