@@ -13,25 +13,8 @@
 # usage: bench/api.sh [SECONDS] [CONNECTIONS]   (needs PostgreSQL and oha:
 #        cargo install oha; BENCH_API_DATABASE_URL defaults to .../newsgraph_api_bench;
 #        NEWSGRAPH_BIN runs another build, e.g. for a comparison)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-seconds=${1:-15}
-connections=${2:-32}
-export DATABASE_URL=${BENCH_API_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/newsgraph_api_bench}
-bin=${NEWSGRAPH_BIN:-target/release/newsgraph}
-addr=127.0.0.1:18080
-sql() { psql "$DATABASE_URL" -qAtc "$1"; }
 command -v oha >/dev/null || { echo "oha is missing: cargo install oha" >&2; exit 2; }
-
-[ -n "${NEWSGRAPH_BIN:-}" ] || cargo build --release --quiet
-if ! sql "select 1 from article_with_state where scored_at is not null limit 1" 2>/dev/null | grep -q 1; then
-  echo "building the benchmark database (100,000 demo articles, then scoring them)..."
-  NEWSGRAPH_DEMO_ARTICLES=100000 $bin dev --no-serve >/dev/null
-  $bin work --drain
-fi
-# Statistics as autovacuum would keep them on a server that runs it (the
-# planner's choices for the uncached queries depend on them).
-sql "vacuum analyze"
+source "$(dirname "$0")/lib/api_database.sh"
 echo "articles: $(sql "select count(*) from article"), published: $(sql "select count(*) from article_with_state where published")"
 # the article page with the most published related articles: under the
 # lead rule a published article's coverage group is mostly held back, so

@@ -19,26 +19,11 @@
 # usage: bench/mixed.sh [SECONDS] [CONNECTIONS]   (needs PostgreSQL and pgbench;
 #        BENCH_API_DATABASE_URL defaults to .../newsgraph_api_bench;
 #        NEWSGRAPH_BIN runs another build, e.g. for a comparison)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-seconds=${1:-15}
-connections=${2:-32}
-export DATABASE_URL=${BENCH_API_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/newsgraph_api_bench}
-bin=${NEWSGRAPH_BIN:-target/release/newsgraph}
+source "$(dirname "$0")/lib/api_database.sh"
 load=target/release/mixed-load
-addr=127.0.0.1:18080
-sql() { psql "$DATABASE_URL" -qAtc "$1"; }
+cargo build --release --quiet -p newsgraph-drills --bin mixed-load
 work=$(mktemp -d)
 trap 'kill ${server:-} 2>/dev/null || true; rm -rf "$work"' EXIT
-
-[ -n "${NEWSGRAPH_BIN:-}" ] || cargo build --release --quiet
-cargo build --release --quiet -p newsgraph-drills --bin mixed-load
-if ! sql "select 1 from article_with_state where scored_at is not null limit 1" 2>/dev/null | grep -q 1; then
-  echo "building the benchmark database (100,000 demo articles, then scoring them)..."
-  NEWSGRAPH_DEMO_ARTICLES=100000 $bin dev --no-serve >/dev/null
-  $bin work --drain
-fi
-sql "vacuum analyze"
 
 start_server() { # cache-secs
   RUST_LOG=warn,sqlx::query=error $bin serve --bind $addr --response-cache-secs "$1" &
@@ -124,15 +109,15 @@ for cache_secs in 2 0; do
       --seconds "$seconds" --connections "$connections" --seed "$run" >"$work/run.json"
     api1=$(cpu_of $server); busy1=$(busy); hits1=$(hits)
     read -r load_user load_sys <"$work/load-cpu"
-    pg0=0; pg1=$(python3 -c "print(($busy1 - $busy0) / $(getconf CLK_TCK) - ($api1 - $api0) - $load_user - $load_sys)")
-    read -r rate p50 p99 hit api pg line <<<"$(python3 - "$work/run.json" "$api0" "$api1" "$pg0" "$pg1" "$hits0" "$hits1" <<'PY'
+    pg_seconds=$(python3 -c "print(($busy1 - $busy0) / $(getconf CLK_TCK) - ($api1 - $api0) - $load_user - $load_sys)")
+    read -r rate p50 p99 hit api pg line <<<"$(python3 - "$work/run.json" "$api0" "$api1" "$pg_seconds" "$hits0" "$hits1" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1])); api0, api1, pg0, pg1, h0, h1 = map(float, sys.argv[2:])
+r = json.load(open(sys.argv[1])); api0, api1, pg_seconds, h0, h1 = map(float, sys.argv[2:])
 n = r["requests"]
 assert r["failed"] == 0, f"{r['failed']} failed answers, the first: {r['first_failure']}"
 line = ", ".join(f"{k} {v}" for k, v in r["per_group"].items())
 print(round(r["requests_per_second"]), round(r["p50_ms"], 1), round(r["p99_ms"], 1), round(100 * (h1 - h0) / n),
-      round(1000 * (api1 - api0) / n, 2), round(1000 * (pg1 - pg0) / n, 2), line.replace(" ", "_"))
+      round(1000 * (api1 - api0) / n, 2), round(1000 * pg_seconds / n, 2), line.replace(" ", "_"))
 PY
 )"
     echo "run $run: $rate requests/s, p50 $p50 ms, p99 $p99 ms, from the cache $hit%, CPU per request: api $api ms, PostgreSQL $pg ms (${line//_/ })"
