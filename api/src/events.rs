@@ -18,7 +18,7 @@
 //! [`BUFFER`] changes behind skips the oldest (logged).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -27,6 +27,7 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::{broadcast, watch};
 
+use crate::freshness::Freshness;
 use crate::sql::article::ArticleRow;
 
 /// Changes buffered per subscriber.
@@ -66,14 +67,14 @@ pub struct Events {
     sender: broadcast::Sender<Arc<ArticleChange>>,
     listening: watch::Sender<bool>,
     started: AtomicBool,
-    /// Advances whenever what anonymous callers may see changed: an article
-    /// was published or unpublished (or an editor overrode it), or the
-    /// listener (re)connected and may have missed such a change. Caches of
-    /// anonymous answers key on it. Score-only changes (a recompute that
-    /// moved heat or quality, not publication) do not advance it: they
-    /// arrive continuously while workers run, and would leave nothing to
-    /// reuse; answers show them once they expire.
-    generation: AtomicU64,
+    /// What changed when, for cached anonymous answers: each publication
+    /// change heard (an article published or unpublished, an editor's
+    /// override) with what it touches, and a change of everything when the
+    /// listener (re)connects and may have missed some. Score-only changes
+    /// (a recompute that moved heat or quality, not publication) are not
+    /// recorded: they arrive continuously while workers run, and answers
+    /// show them once they expire.
+    freshness: Freshness,
 }
 
 impl Default for Events {
@@ -88,7 +89,7 @@ impl Events {
             sender: broadcast::channel(BUFFER).0,
             listening: watch::channel(false).0,
             started: AtomicBool::new(false),
-            generation: AtomicU64::new(0),
+            freshness: Freshness::default(),
         }
     }
 
@@ -102,13 +103,26 @@ impl Events {
         *self.listening.borrow()
     }
 
-    /// The current generation of article changes (see the field).
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+    /// What changed when (see the field).
+    pub fn freshness(&self) -> &Freshness {
+        &self.freshness
     }
 
-    fn advance_generation(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+    /// Records a publication change of these articles with what it touches,
+    /// looked up in the database (if that fails, everything counts as
+    /// changed). Nothing cached is trusted until it is recorded. The
+    /// listener calls this for every notification; a process that made the
+    /// change itself calls it before it answers, so its next answers reflect
+    /// the change without waiting for the notification.
+    pub async fn publication_changed(&self, pool: &PgPool, ids: &[i64]) {
+        let _pending = self.freshness.looking_up();
+        match crate::sql::events::publication_dependencies(pool, ids).await {
+            Ok(dependencies) => self.freshness.changed(dependencies),
+            Err(error) => {
+                tracing::warn!(%error, "could not look up what a publication change touches; every cached answer ends");
+                self.freshness.changed_everything();
+            }
+        }
     }
 
     /// Waits until the listener listens (or `limit` passes); true if it does.
@@ -127,20 +141,20 @@ impl Events {
         Some(tokio::spawn(listen(Arc::clone(self), pool.clone())))
     }
 
-    /// Takes in one notification: a new generation when it changes what
-    /// anonymous callers may see, then its articles to the subscribers.
+    /// Takes in one notification: records a publication change, then
+    /// hands its articles to the subscribers.
     async fn receive(&self, pool: &PgPool, payload: &str) {
         let events: ArticleEvents = match serde_json::from_str(payload) {
             Ok(events) => events,
             Err(error) => {
                 // whatever it was, answers cached before it may be stale
-                self.advance_generation();
+                self.freshness.changed_everything();
                 tracing::warn!(%error, "ignoring an article event that does not parse");
                 return;
             }
         };
         if !events.publication.is_empty() {
-            self.advance_generation();
+            self.publication_changed(pool, &events.publication).await;
         }
         self.dispatch(pool, &events).await
     }
@@ -201,7 +215,7 @@ async fn listen(events: Arc<Events>, pool: PgPool) {
                 match listener.listen(CHANNEL).await {
                     Ok(()) => {
                         tracing::info!(channel = CHANNEL, "listening for article events");
-                        events.advance_generation();
+                        events.freshness.changed_everything();
                         events.listening.send_replace(true);
                         backoff = Duration::from_millis(100);
                         loop {
@@ -227,7 +241,7 @@ async fn listen(events: Arc<Events>, pool: PgPool) {
             Err(error) => tracing::warn!(%error, "article event listener cannot connect"),
         }
         events.listening.send_replace(false);
-        events.advance_generation();
+        events.freshness.changed_everything();
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod events;
+pub mod freshness;
 pub mod graphql;
 pub mod server;
 pub mod sql;

@@ -25,12 +25,13 @@ pub struct Args {
     pub body_limit: usize,
 
     /// Seconds an anonymous query's answer is reused for identical queries
-    /// (changes to articles end the reuse as soon as they commit); 0 turns
-    /// the response cache off.
+    /// (a publication change ends the reuse of the answers it touches as
+    /// soon as it commits; score changes show within this); 0 turns the
+    /// response cache off.
     #[arg(
         long,
         env = "NEWSGRAPH_RESPONSE_CACHE_SECS",
-        default_value_t = 2,
+        default_value_t = 30,
         value_name = "SECS"
     )]
     pub response_cache_secs: u64,

@@ -63,6 +63,43 @@ impl TestApp {
         }
     }
 
+    /// The API over the newsroom fixture, reusing anonymous answers for a
+    /// minute (so only a publication change can end the reuse within a
+    /// test), its article event listener listening.
+    pub async fn cached() -> Self {
+        let db = TestDb::new().await;
+        newsroom(&db).await;
+        let config = ApiConfig {
+            response_cache_ttl: std::time::Duration::from_secs(60),
+            ..ApiConfig::default()
+        };
+        let app = Self::configured(db, config).await;
+        assert!(
+            app.state
+                .events()
+                .wait_listening(std::time::Duration::from_secs(10))
+                .await,
+            "the article event listener listens"
+        );
+        app
+    }
+
+    /// POSTs `query` with `token` (if any): (status, `x-newsgraph-cache`,
+    /// body).
+    pub async fn post_as(&self, query: &str, token: Option<&str>) -> (u16, Option<String>, Value) {
+        let mut request = self.client.post(self.url("/graphql")).json(&json!({ "query": query }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let cache = response
+            .headers()
+            .get("x-newsgraph-cache")
+            .map(|v| v.to_str().unwrap().to_string());
+        (status, cache, response.json().await.unwrap())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

@@ -79,3 +79,67 @@ async fn editors_see_unpublished_articles_breakdowns_and_reasons() {
     assert_eq!(data["ocean"]["related"].as_array().unwrap().len(), 4);
     assert_eq!(data["ocean"]["relatedBy"].as_array().unwrap().len(), 2);
 }
+
+/// With the response cache on, every shape of anonymous answer that can
+/// show the draft follows its publication at once: the answer after an
+/// editor's publish shows it, the one after the unpublish no longer does,
+/// while an answer that cannot show it stays cached through both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_anonymous_answers_of_every_shape_follow_a_publication_change_at_once() {
+    let app = TestApp::cached().await;
+    let draft = app.article_id("https://alpha.example/draft").await;
+    let (token, _) = newsgraph_shared::auth::create_token(&app.db.pool, "erin", newsgraph_shared::auth::Role::Editor)
+        .await
+        .unwrap();
+    let by_id = format!("{{ article(id: \"{draft}\") {{ title }} }}");
+    let node = format!("{{ node(id: \"{draft}\") {{ id }} }}");
+    let shapes = [
+        "{ article(slug: \"2026-11-21-draft\") { title } }",
+        "{ article(url: \"https://alpha.example/draft\") { title } }",
+        &by_id,
+        &node,
+        "{ articles(first: 100) { totalCount nodes { title } } }",
+        "{ search(query: \"draft\") { totalCount nodes { title } } }",
+        "{ topic(slug: \"climate\") { articleCount articles { totalCount nodes { title } } } }",
+        "{ provider(domain: \"alpha.example\") { articleCount articles(first: 100) { nodes { title } } } }",
+        "{ article(url: \"https://alpha.example/markets\") { related { title } } }",
+        "{ article(url: \"https://alpha.example/ocean-heat\") { relatedBy { title } lead { title } } }",
+    ];
+    let unrelated = "{ topic(slug: \"sports\") { articles { nodes { title } } } }";
+    let mut hidden = Vec::new();
+    for query in shapes.iter().copied().chain([unrelated]) {
+        let (_, cache, body) = app.post_as(query, None).await;
+        assert_eq!(cache.as_deref(), Some("miss"), "{query}");
+        let (_, cache, again) = app.post_as(query, None).await;
+        assert_eq!((cache.as_deref(), &again), (Some("hit"), &body), "{query}");
+        hidden.push(body);
+    }
+    let unrelated_answer = hidden.pop().unwrap();
+
+    for (action, shown) in [("publishArticle", true), ("unpublishArticle", false)] {
+        let mutation = format!("mutation {{ {action}(id: \"{draft}\", reason: \"desk\") {{ publicationChanged }} }}");
+        let recorded = app.state.events().freshness().latest();
+        let (status, _, body) = app.post_as(&mutation, Some(token.expose())).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"][action]["publicationChanged"], true, "{body}");
+        for (query, before) in shapes.iter().zip(&hidden) {
+            let (_, cache, body) = app.post_as(query, None).await;
+            assert_ne!(cache.as_deref(), Some("hit"), "{action}: {query}");
+            assert_eq!(&body != before, shown, "{action}: {query}: {body}");
+        }
+        // once the notification is heard too (while it is being looked up,
+        // answers bypass the cache), the unrelated answer is still cached
+        let freshness = app.state.events().freshness();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while freshness.latest() < recorded + 2 || freshness.begin().is_none() {
+            assert!(std::time::Instant::now() < deadline, "the notification was never heard");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let (_, cache, body) = app.post_as(unrelated, None).await;
+        assert_eq!(
+            (cache.as_deref(), body),
+            (Some("hit"), unrelated_answer.clone()),
+            "{action}"
+        );
+    }
+}

@@ -133,7 +133,7 @@ async fn cached_answers_are_not_served_once_the_database_is_gone() {
     assert_eq!(
         cache().await,
         (200, Some("miss".into())),
-        "a new generation after the return"
+        "answers cached before the outage end when the listener returns"
     );
 }
 

@@ -13,12 +13,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 
 use super::state::AppState;
+use crate::freshness::Dependency;
 use crate::graphql::auth::Caller;
 use crate::graphql::db::RequestContext;
 use crate::graphql::errors::ErrorCode;
 use crate::graphql::errors::{self, server_error};
 use crate::graphql::visibility::Viewer;
-use crate::server::response_cache::ResponseCache;
+use crate::server::response_cache::{Entry, ResponseCache};
 
 /// Executes one GraphQL request for `viewer`: parse (cached), run, give
 /// every error a code, record metrics. `only_queries` refuses mutations
@@ -31,17 +32,28 @@ pub async fn execute(
 ) -> Result<Response, ServerError> {
     execute_operation(state, request, viewer, only_queries)
         .await
-        .map(|(response, _)| response)
+        .map(|executed| executed.response)
 }
 
-/// [`execute`], also telling the type of the operation that ran (`None`
-/// when the document did not parse or came by persisted-query hash).
+/// What one execution gave.
+struct Executed {
+    response: Response,
+    /// The type of the operation that ran (`None` when the document did not
+    /// parse or came by persisted-query hash).
+    operation: Option<OperationType>,
+    /// What the answer shows that a publication change can alter.
+    dependencies: Vec<Dependency>,
+}
+
+/// [`execute`], also telling what ran and what its answer depends on. A
+/// mutation that changed publication records the change (`freshness.rs`)
+/// before it answers, so the editor's next anonymous read reflects it.
 async fn execute_operation(
     state: &AppState,
     mut request: async_graphql::Request,
     viewer: Viewer,
     only_queries: bool,
-) -> Result<(Response, Option<OperationType>), ServerError> {
+) -> Result<Executed, ServerError> {
     let started = Instant::now();
     let mut operation = request.operation_name.clone();
     let mut selected = None;
@@ -57,7 +69,11 @@ async fn execute_operation(
                     &response.errors,
                     0,
                 );
-                return Ok((response, None));
+                return Ok(Executed {
+                    response,
+                    operation: None,
+                    dependencies: Vec::new(),
+                });
             }
         };
         selected = match (&doc.operations, request.operation_name.as_deref()) {
@@ -80,6 +96,14 @@ async fn execute_operation(
     let rc = Arc::new(RequestContext::new(state.inner.pool.clone(), viewer));
     let mut response = state.inner.schema.execute(request.data(rc.clone())).await;
     errors::normalize(&mut response.errors);
+    let changed = rc.publication_changes();
+    if !changed.is_empty() {
+        state
+            .inner
+            .events
+            .publication_changed(&state.inner.pool, &changed)
+            .await;
+    }
     let statements = rc.statements();
     crate::server::metrics::record_request(
         crate::server::metrics::operation_label(operation.as_deref()),
@@ -92,7 +116,11 @@ async fn execute_operation(
             .extensions
             .insert("sqlStatements".to_string(), Value::from(statements));
     }
-    Ok((response, selected))
+    Ok(Executed {
+        response,
+        operation: selected,
+        dependencies: rc.dependencies(),
+    })
 }
 
 fn json_body(response: &Response) -> Vec<u8> {
@@ -245,8 +273,10 @@ struct Answer {
     status: StatusCode,
     body: Bytes,
     /// An answer without errors to an anonymous query: the same for every
-    /// anonymous caller until the data changes.
+    /// anonymous caller until what it shows changes.
     shareable: bool,
+    /// What it shows that a publication change can alter.
+    dependencies: Vec<Dependency>,
 }
 
 impl Answer {
@@ -267,7 +297,11 @@ async fn run(state: &AppState, request: async_graphql::Request, caller: Caller, 
     let anonymous = caller.principal().is_none();
     let viewer = caller.viewer();
     match execute_operation(state, request.data(caller), viewer, only_queries).await {
-        Ok((response, operation)) => Answer {
+        Ok(Executed {
+            response,
+            operation,
+            dependencies,
+        }) => Answer {
             // the database is away: 503, so clients and balancers retry
             status: if response
                 .errors
@@ -280,6 +314,7 @@ async fn run(state: &AppState, request: async_graphql::Request, caller: Caller, 
             },
             body: json_body(&response).into(),
             shareable: anonymous && response.errors.is_empty() && operation == Some(OperationType::Query),
+            dependencies,
         },
         Err(error) => Answer {
             status: if only_queries {
@@ -289,6 +324,7 @@ async fn run(state: &AppState, request: async_graphql::Request, caller: Caller, 
             },
             body: json_body(&Response::from_errors(vec![error])).into(),
             shareable: false,
+            dependencies: Vec::new(),
         },
     }
 }
@@ -301,32 +337,55 @@ async fn respond(
     caller: Caller,
     only_queries: bool,
 ) -> axum::response::Response {
+    let events = &state.inner.events;
     let cache = state
         .inner
         .response_cache
         .as_ref()
-        .filter(|_| caller.principal().is_none() && state.inner.events.is_listening());
-    let Some(cache) = cache else {
+        .filter(|_| caller.principal().is_none() && events.is_listening());
+    let (Some(cache), Some(begun)) = (cache, events.freshness().begin()) else {
         return run(state, request, caller, only_queries).await.to_response();
     };
+    let freshness = events.freshness();
     let started = Instant::now();
-    let key = ResponseCache::key(state.inner.events.generation(), &request);
-    if let Some(body) = cache.get(&key).await {
-        crate::server::metrics::record_cached_answer(
-            request.operation_name.as_deref(),
-            started.elapsed().as_secs_f64(),
-        );
-        return shared_response(body, "hit");
+    let key = ResponseCache::key(&request);
+    if let Some(entry) = cache.get(&key).await {
+        if entry.holds_for(freshness, begun) {
+            crate::server::metrics::record_cached_answer(
+                request.operation_name.as_deref(),
+                started.elapsed().as_secs_f64(),
+            );
+            return shared_response(entry.body.clone(), "hit");
+        }
+        cache.remove(&key).await;
     }
+    // Only the caller that produces the entry hands its request over; the
+    // others keep theirs, in case the entry they waited for began before a
+    // change they must see.
+    let mut unsent = Some((request, caller));
     let produced = cache
         .get_or_produce(key, async {
+            let (request, caller) = unsent.take().expect("produced once");
+            let begun = freshness.begin().unwrap_or(begun);
             let answer = run(state, request, caller, only_queries).await;
-            if answer.shareable { Ok(answer.body) } else { Err(answer) }
+            if answer.shareable {
+                Ok(Arc::new(Entry {
+                    body: answer.body,
+                    begun,
+                    dependencies: answer.dependencies.into(),
+                }))
+            } else {
+                Err(answer)
+            }
         })
         .await;
-    match produced {
-        Ok(body) => shared_response(body, "miss"),
-        Err(answer) => answer.to_response(),
+    match (produced, unsent) {
+        // the producer's own answer, or one that holds for this caller
+        (Ok(entry), None) => shared_response(entry.body.clone(), "miss"),
+        (Ok(entry), Some(_)) if entry.holds_for(freshness, begun) => shared_response(entry.body.clone(), "miss"),
+        (Err(answer), None) => answer.to_response(),
+        // waited for an answer that does not hold for this caller: its own
+        (_, Some((request, caller))) => run(state, request, caller, only_queries).await.to_response(),
     }
 }
 

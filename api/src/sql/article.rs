@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::freshness::Dependency;
 use crate::graphql::db::RequestContext;
 use crate::graphql::errors::Result;
 use crate::sql::topic::TopicRow;
@@ -87,6 +88,7 @@ struct ArticleTopicRow {
 }
 
 pub async fn by_ids(rc: &RequestContext, ids: &[i64]) -> Result<Vec<ArticleRow>> {
+    rc.depends_on(ids.iter().copied().map(Dependency::Article));
     Ok(sqlx::query_as(concat!(
         "select ",
         article_columns!(),
@@ -99,6 +101,7 @@ pub async fn by_ids(rc: &RequestContext, ids: &[i64]) -> Result<Vec<ArticleRow>>
 }
 
 pub async fn by_slug(rc: &RequestContext, slug: &str) -> Result<Option<ArticleRow>> {
+    rc.depends_on([Dependency::ArticleSlug(slug.into())]);
     Ok(sqlx::query_as(concat!(
         "select ",
         article_columns!(),
@@ -112,6 +115,8 @@ pub async fn by_slug(rc: &RequestContext, slug: &str) -> Result<Option<ArticleRo
 
 /// By canonical key: the article's own URL key or its AMP URL's key.
 pub async fn by_url_key(rc: &RequestContext, key: &str) -> Result<Option<ArticleRow>> {
+    // changes are not looked up by URL key; rare enough to end with any
+    rc.depends_on([Dependency::AnyPublication]);
     Ok(sqlx::query_as(concat!(
         "select ",
         article_columns!(),
@@ -156,6 +161,7 @@ pub async fn topics(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, TopicR
 
 /// The visible related articles of each article, in source order.
 pub async fn related(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, ArticleRow)>> {
+    rc.depends_on(ids.iter().copied().map(Dependency::Related));
     let rows: Vec<Linked> = sqlx::query_as(concat!(
         "select r.article_id as parent_id, ",
         article_columns!(),
@@ -175,6 +181,7 @@ pub const RELATED_BY_LIMIT: i64 = 100;
 
 /// The visible articles that list each article as related, newest first.
 pub async fn related_by(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, ArticleRow)>> {
+    rc.depends_on(ids.iter().copied().map(Dependency::Related));
     let rows: Vec<Linked> = sqlx::query_as(concat!(
         "select p.parent_id, x.* from unnest($1::bigint[]) p(parent_id)
          cross join lateral (
@@ -198,6 +205,7 @@ pub async fn related_by(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, Ar
 /// among itself and its related articles in either direction (highest
 /// quality, the article itself on a tie, then the earliest).
 pub async fn leads(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, ArticleRow)>> {
+    rc.depends_on(ids.iter().copied().map(Dependency::Related));
     let rows: Vec<Linked> = sqlx::query_as(concat!(
         "select p.parent_id, x.* from unnest($1::bigint[]) p(parent_id)
          cross join lateral (

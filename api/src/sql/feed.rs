@@ -18,6 +18,7 @@ use sqlx::Postgres;
 use sqlx::postgres::PgArguments;
 use sqlx::query::QueryAs;
 
+use crate::freshness::Dependency;
 use crate::graphql::cursor::{Cursor, SortKey, SortValue};
 use crate::graphql::db::RequestContext;
 use crate::graphql::errors::Result;
@@ -147,6 +148,21 @@ impl Statement {
 const TOPIC_SUBTREE_BY_ID: &str = "select $N::bigint";
 const TOPIC_SUBTREE_BY_SLUG: &str = "select topic_id from topic where slug = $N";
 
+impl FeedFilter {
+    /// What a feed with this filter depends on: which articles are visible
+    /// in one of its topics or its provider (every match is in both), else
+    /// in all of them.
+    fn dependency(&self) -> Dependency {
+        match (self.topics.first(), self.providers.first()) {
+            (Some(TopicRef::Id(id)), _) => Dependency::Topic(*id),
+            (Some(TopicRef::Slug(slug)), _) => Dependency::TopicSlug(slug.as_str().into()),
+            (None, Some(ProviderRef::Id(id))) => Dependency::Provider(*id),
+            (None, Some(ProviderRef::Domain(domain))) => Dependency::ProviderDomain(domain.as_str().into()),
+            (None, None) => Dependency::AnyPublication,
+        }
+    }
+}
+
 /// ` where ...` of a feed: visibility and the filter.
 fn push_where(st: &mut Statement, visibility: &'static str, filter: &FeedFilter) {
     st.sql.push_str(" where ");
@@ -222,6 +238,7 @@ pub async fn page(
     backward: bool,
     limit: i64,
 ) -> Result<Vec<ArticleRow>> {
+    rc.depends_on([filter.dependency()]);
     let mut st = Statement {
         sql: String::with_capacity(1024),
         params: Vec::new(),
@@ -288,6 +305,7 @@ pub async fn page(
 
 /// How many articles the feed holds (all pages).
 pub async fn count(rc: &RequestContext, filter: &FeedFilter, search: Option<&str>) -> Result<i64> {
+    rc.depends_on([filter.dependency()]);
     let mut st = Statement::default();
     st.sql.push_str("select count(*) from article_with_state a");
     let mut filter = filter.clone();

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::freshness::Dependency;
 use crate::graphql::cursor::{Cursor, SortValue};
 use crate::graphql::db::RequestContext;
 use crate::graphql::errors::Result;
@@ -70,6 +71,7 @@ pub async fn count(rc: &RequestContext) -> Result<i64> {
 
 /// Visible articles of each provider.
 pub async fn article_counts(rc: &RequestContext, ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    rc.depends_on(ids.iter().copied().map(Dependency::Provider));
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "select a.provider_id, count(*) from article_with_state a
          where a.provider_id = any($1) and ($2 or a.published) group by a.provider_id",

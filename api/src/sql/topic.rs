@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::freshness::Dependency;
 use crate::graphql::db::RequestContext;
 use crate::graphql::errors::Result;
 
@@ -73,6 +74,7 @@ pub async fn children(rc: &RequestContext, ids: &[i64]) -> Result<Vec<TopicRow>>
 
 /// Visible articles of each topic or of its descendants (each counted once).
 pub async fn article_counts(rc: &RequestContext, ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    rc.depends_on(ids.iter().copied().map(Dependency::Topic));
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "with recursive d(root, topic_id) as (
              select topic_id, topic_id from topic where topic_id = any($1)

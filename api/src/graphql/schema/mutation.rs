@@ -110,6 +110,9 @@ async fn act(
     let outcome = editorial::perform(rc.exec(), action_request)
         .await
         .map_err(editorial_error)?;
+    if outcome.publication_changed {
+        rc.changed_publication(article_id);
+    }
     let article = sql::article::by_ids(rc, &[article_id])
         .await?
         .pop()
