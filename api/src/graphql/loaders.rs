@@ -6,7 +6,10 @@
 //! So a page of articles costs one statement per kind of related data,
 //! whatever its size, and the related articles of a page form a set of
 //! their own (their providers again one statement). Unlike a timer-based
-//! DataLoader, batches never split and add no delay.
+//! DataLoader, batches never split and add no delay. Better still, the
+//! statement that lists the articles can carry their providers, images and
+//! topics when the query selects them (`sql::article::Embed`): the set then
+//! starts with those loads done.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,7 +22,7 @@ use crate::graphql::schema::article::{Article, ArticleImage};
 use crate::graphql::schema::provider::Provider;
 use crate::graphql::schema::topic::Topic;
 use crate::sql;
-use crate::sql::article::ArticleRow;
+use crate::sql::article::{ArticleRow, Embed};
 use crate::sql::provider::ProviderRow;
 use crate::sql::topic::TopicRow;
 
@@ -38,8 +41,9 @@ pub struct ArticleSet {
 }
 
 impl ArticleSet {
-    /// Wraps rows listed together into articles sharing one set.
-    pub fn wrap(rows: Vec<ArticleRow>) -> Vec<Article> {
+    /// Wraps rows listed together (by one statement) into articles sharing
+    /// one set, which takes the loads the statement embedded.
+    pub fn wrap(mut rows: Vec<ArticleRow>) -> Vec<Article> {
         let mut set = ArticleSet {
             ids: rows.iter().map(|r| r.article_id).collect(),
             ..Default::default()
@@ -47,6 +51,7 @@ impl ArticleSet {
         set.provider_ids = rows.iter().filter_map(|r| r.provider_id).collect();
         set.provider_ids.sort_unstable();
         set.provider_ids.dedup();
+        set.take_embedded(&mut rows);
         let set = Arc::new(set);
         rows.into_iter()
             .map(|row| Article {
@@ -54,6 +59,53 @@ impl ArticleSet {
                 set: set.clone(),
             })
             .collect()
+    }
+
+    /// Fills the loads the rows carry (all rows of one statement carry the
+    /// same ones).
+    fn take_embedded(&mut self, rows: &mut [ArticleRow]) {
+        let Some(first) = rows.first() else {
+            return;
+        };
+        let (provider, images, topics) = (
+            first.embedded_provider.is_some(),
+            first.embedded_images.is_some(),
+            first.embedded_topics.is_some(),
+        );
+        if provider {
+            let mut providers: Vec<ProviderRow> = rows
+                .iter_mut()
+                .filter_map(|r| r.embedded_provider.take().and_then(|p| p.0))
+                .collect();
+            providers.sort_unstable_by_key(|p| p.provider_id);
+            providers.dedup_by_key(|p| p.provider_id);
+            let providers = ProviderSet::wrap(providers)
+                .into_iter()
+                .map(|p| (p.row.provider_id, p))
+                .collect();
+            self.providers = OnceCell::new_with(Some(providers));
+        }
+        if images {
+            let images = rows
+                .iter_mut()
+                .map(|r| {
+                    let images = r.embedded_images.take().map(|i| i.0).unwrap_or_default();
+                    (r.article_id, images.into_iter().map(ArticleImage::from).collect())
+                })
+                .collect();
+            self.images = OnceCell::new_with(Some(images));
+        }
+        if topics {
+            let pairs = rows
+                .iter_mut()
+                .flat_map(|r| {
+                    let id = r.article_id;
+                    let topics = r.embedded_topics.take().map(|t| t.0).unwrap_or_default();
+                    topics.into_iter().map(move |t| (id, t))
+                })
+                .collect();
+            self.topics = OnceCell::new_with(Some(group(TopicSet::wrap_linked(pairs))));
+        }
     }
 
     pub async fn providers(&self, rc: &RequestContext) -> Result<&HashMap<i64, Provider>> {
@@ -89,10 +141,12 @@ impl ArticleSet {
             .await
     }
 
-    pub async fn related(&self, rc: &RequestContext) -> Result<&HashMap<i64, Vec<Article>>> {
+    /// The related articles, with `embed`'s loads (the first caller's: the
+    /// others' fields load the rest as usual).
+    pub async fn related(&self, rc: &RequestContext, embed: Embed) -> Result<&HashMap<i64, Vec<Article>>> {
         self.related
             .get_or_try_init(|| async {
-                let rows = sql::article::related(rc, &self.ids).await?;
+                let rows = sql::article::related(rc, &self.ids, embed).await?;
                 Ok(group(wrap_linked(rows)))
             })
             .await

@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 
 use crate::freshness::Dependency;
 use crate::graphql::db::RequestContext;
 use crate::graphql::errors::Result;
+use crate::sql::provider::ProviderRow;
 use crate::sql::topic::TopicRow;
 
 /// The article columns every article query selects, on the alias `a`.
@@ -61,6 +63,71 @@ pub struct ArticleRow {
     /// Full-text rank, selected by searches only.
     #[sqlx(default)]
     pub rank: Option<f32>,
+    /// Loads made in the same statement as the row ([`Embed`]), present
+    /// (never null) when the statement selected them; `ArticleSet::wrap`
+    /// takes them into the set instead of loading them again.
+    #[sqlx(default)]
+    pub embedded_provider: Option<Json<Option<ProviderRow>>>,
+    #[sqlx(default)]
+    pub embedded_images: Option<Json<Vec<ImageRow>>>,
+    #[sqlx(default)]
+    pub embedded_topics: Option<Json<Vec<TopicRow>>>,
+}
+
+/// What to load with article rows, in the same statement: the fields the
+/// query selects on them (from its look-ahead). A page of articles with
+/// their providers, images and topics is then one statement, not four.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Embed {
+    pub provider: bool,
+    pub images: bool,
+    pub topics: bool,
+}
+
+impl std::ops::BitOr for Embed {
+    type Output = Self;
+
+    fn bitor(self, other: Self) -> Self {
+        Self {
+            provider: self.provider || other.provider,
+            images: self.images || other.images,
+            topics: self.topics || other.topics,
+        }
+    }
+}
+
+impl Embed {
+    /// The select-list expressions of the embedded loads, on the alias `a`
+    /// (each ending in the column name `ArticleRow` reads).
+    pub(crate) fn columns(self) -> String {
+        let mut columns = String::new();
+        if self.provider {
+            columns.push_str(
+                ", coalesce((select json_build_object('provider_id', v.provider_id, 'domain', v.domain, \
+                 'name', v.name, 'images', v.images) from provider v where v.provider_id = a.provider_id), \
+                 'null') as embedded_provider",
+            );
+        }
+        if self.images {
+            columns.push_str(
+                ", coalesce((select json_agg(json_build_object('article_id', i.article_id, 'url', i.url, \
+                 'width', i.width, 'height', i.height, 'is_cached', i.is_cached) order by i.position) \
+                 from article_image i where i.article_id = a.article_id), '[]') as embedded_images",
+            );
+        }
+        if self.topics {
+            columns.push_str(
+                ", coalesce((select json_agg(json_build_object('topic_id', t.topic_id, 'slug', t.slug, \
+                 'name', t.name, 'short_name', t.short_name, 'parent_topic_id', t.parent_topic_id, \
+                 'keywords', t.keywords, 'hashtags', t.hashtags, 'images', t.images, \
+                 'highlight_text_color', t.highlight_text_color, \
+                 'highlight_background_color', t.highlight_background_color) order by at.position) \
+                 from article_topic at join topic t using (topic_id) where at.article_id = a.article_id), \
+                 '[]') as embedded_topics",
+            );
+        }
+        columns
+    }
 }
 
 /// An article row with the id of the article it hangs off.
@@ -71,7 +138,7 @@ struct Linked {
     article: ArticleRow,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct ImageRow {
     pub article_id: i64,
     pub url: String,
@@ -87,46 +154,47 @@ struct ArticleTopicRow {
     topic: TopicRow,
 }
 
-pub async fn by_ids(rc: &RequestContext, ids: &[i64]) -> Result<Vec<ArticleRow>> {
-    rc.depends_on(ids.iter().copied().map(Dependency::Article));
-    Ok(sqlx::query_as(concat!(
-        "select ",
-        article_columns!(),
-        " from article_with_state a where a.article_id = any($1) and ($2 or a.published)"
+/// `select` of the visible articles matching `condition` (and what follows
+/// it), with `embed`'s loads. The visibility rule is written out, not
+/// bound, so each viewer kind gets a plan PostgreSQL can keep.
+fn visible_articles(rc: &RequestContext, embed: Embed, condition: &str) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        concat!(
+            "select ",
+            article_columns!(),
+            "{} from article_with_state a where {} and {}"
+        ),
+        embed.columns(),
+        rc.viewer().article_predicate(),
+        condition
     ))
-    .bind(ids)
-    .bind(rc.viewer().all_articles_flag())
-    .fetch_all(rc.exec())
-    .await?)
 }
 
-pub async fn by_slug(rc: &RequestContext, slug: &str) -> Result<Option<ArticleRow>> {
+pub async fn by_ids(rc: &RequestContext, ids: &[i64], embed: Embed) -> Result<Vec<ArticleRow>> {
+    rc.depends_on(ids.iter().copied().map(Dependency::Article));
+    Ok(sqlx::query_as(visible_articles(rc, embed, "a.article_id = any($1)"))
+        .bind(ids)
+        .fetch_all(rc.exec())
+        .await?)
+}
+
+pub async fn by_slug(rc: &RequestContext, slug: &str, embed: Embed) -> Result<Option<ArticleRow>> {
     rc.depends_on([Dependency::ArticleSlug(slug.into())]);
-    Ok(sqlx::query_as(concat!(
-        "select ",
-        article_columns!(),
-        " from article_with_state a where a.slug = $1 and ($2 or a.published)"
-    ))
-    .bind(slug)
-    .bind(rc.viewer().all_articles_flag())
-    .fetch_optional(rc.exec())
-    .await?)
+    Ok(sqlx::query_as(visible_articles(rc, embed, "a.slug = $1"))
+        .bind(slug)
+        .fetch_optional(rc.exec())
+        .await?)
 }
 
 /// By canonical key: the article's own URL key or its AMP URL's key.
-pub async fn by_url_key(rc: &RequestContext, key: &str) -> Result<Option<ArticleRow>> {
+pub async fn by_url_key(rc: &RequestContext, key: &str, embed: Embed) -> Result<Option<ArticleRow>> {
     // changes are not looked up by URL key; rare enough to end with any
     rc.depends_on([Dependency::AnyPublication]);
-    Ok(sqlx::query_as(concat!(
-        "select ",
-        article_columns!(),
-        " from article_with_state a where (a.canonical_url = $1 or a.amp_key = $1) and ($2 or a.published)
-          order by a.canonical_url = $1 desc, a.article_id limit 1"
-    ))
-    .bind(key)
-    .bind(rc.viewer().all_articles_flag())
-    .fetch_optional(rc.exec())
-    .await?)
+    let condition = "(a.canonical_url = $1 or a.amp_key = $1) order by a.canonical_url = $1 desc, a.article_id limit 1";
+    Ok(sqlx::query_as(visible_articles(rc, embed, condition))
+        .bind(key)
+        .fetch_optional(rc.exec())
+        .await?)
 }
 
 /// Images of the articles, in order.
@@ -160,19 +228,23 @@ pub async fn topics(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, TopicR
 }
 
 /// The visible related articles of each article, in source order.
-pub async fn related(rc: &RequestContext, ids: &[i64]) -> Result<Vec<(i64, ArticleRow)>> {
+pub async fn related(rc: &RequestContext, ids: &[i64], embed: Embed) -> Result<Vec<(i64, ArticleRow)>> {
     rc.depends_on(ids.iter().copied().map(Dependency::Related));
-    let rows: Vec<Linked> = sqlx::query_as(concat!(
-        "select r.article_id as parent_id, ",
-        article_columns!(),
-        " from article_relation r join article_with_state a on a.article_id = r.related_article_id
-          where r.article_id = any($1) and ($2 or a.published)
-          order by r.article_id, r.position"
-    ))
-    .bind(ids)
-    .bind(rc.viewer().all_articles_flag())
-    .fetch_all(rc.exec())
-    .await?;
+    let sql = format!(
+        concat!(
+            "select r.article_id as parent_id, ",
+            article_columns!(),
+            "{} from article_relation r join article_with_state a on a.article_id = r.related_article_id
+              where r.article_id = any($1) and {visible}
+              order by r.article_id, r.position"
+        ),
+        embed.columns(),
+        visible = rc.viewer().article_predicate()
+    );
+    let rows: Vec<Linked> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(ids)
+        .fetch_all(rc.exec())
+        .await?;
     Ok(rows.into_iter().map(|r| (r.parent_id, r.article)).collect())
 }
 

@@ -22,7 +22,7 @@ use crate::freshness::Dependency;
 use crate::graphql::cursor::{Cursor, SortKey, SortValue};
 use crate::graphql::db::RequestContext;
 use crate::graphql::errors::Result;
-use crate::sql::article::{ArticleRow, article_columns};
+use crate::sql::article::{ArticleRow, Embed, article_columns};
 
 /// A topic named by id or slug; matches the topic and its descendants.
 #[derive(Debug, Clone)]
@@ -237,10 +237,11 @@ pub async fn page(
     cursor: Option<&Cursor>,
     backward: bool,
     limit: i64,
+    embed: Embed,
 ) -> Result<Vec<ArticleRow>> {
     rc.depends_on([filter.dependency()]);
     let mut st = Statement {
-        sql: String::with_capacity(1024),
+        sql: String::with_capacity(2048),
         params: Vec::new(),
     };
     st.sql.push_str(concat!("select ", article_columns!()));
@@ -294,12 +295,29 @@ pub async fn page(
             };
         }
     }
-    let limit_n = st.param(Param::I64(limit));
+    // The limit is written out, not bound: with it unknown PostgreSQL
+    // prices a generic plan as if the whole feed were read, keeps planning
+    // every execution afresh, and planning cost more than running the page.
     let _ = write!(
         st.sql,
-        " order by {expr} {dir}, a.article_id {dir} limit ${limit_n}",
+        " order by {expr} {dir}, a.article_id {dir} limit {limit}",
         dir = scan.sql()
     );
+    let embedded = embed.columns();
+    if !embedded.is_empty() {
+        // The embedded loads run for the page's rows only: a select list
+        // under a sort is computed for every row sorted, so they go
+        // outside the limited page, which keeps its order.
+        let outer_expr = match sort {
+            Sort::Column(..) => expr.as_str(),
+            Sort::Rank(_) => "a.rank",
+        };
+        st.sql = format!(
+            "select a.*{embedded} from ({}) a order by {outer_expr} {dir}, a.article_id {dir}",
+            st.sql,
+            dir = scan.sql()
+        );
+    }
     Ok(st.query().fetch_all(rc.exec()).await?)
 }
 

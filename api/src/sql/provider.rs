@@ -7,7 +7,7 @@ use crate::graphql::cursor::{Cursor, SortValue};
 use crate::graphql::db::RequestContext;
 use crate::graphql::errors::Result;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct ProviderRow {
     pub provider_id: i64,
     pub domain: String,

@@ -15,7 +15,7 @@ macro_rules! topic_columns {
 }
 pub(crate) use topic_columns;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct TopicRow {
     pub topic_id: i64,
     pub slug: String,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Json, Lookahead, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use crate::graphql::db::request;
@@ -14,7 +14,7 @@ use crate::graphql::schema::filter::{ArticleFilter, ArticleOrder};
 use crate::graphql::schema::provider::Provider;
 use crate::graphql::schema::topic::Topic;
 use crate::sql;
-use crate::sql::article::{ArticleRow, ImageRow};
+use crate::sql::article::{ArticleRow, Embed, ImageRow};
 use crate::sql::feed::Sort;
 
 /// A news article: the source's fields, our scores and publication state,
@@ -245,7 +245,8 @@ impl Article {
     /// Related coverage, in source order.
     #[graphql(complexity = "5 * child_complexity")]
     async fn related(&self, ctx: &Context<'_>) -> Result<&[Article]> {
-        let map = self.set.related(request(ctx)).await?;
+        let embed = embed_for(&ctx.look_ahead());
+        let map = self.set.related(request(ctx), embed).await?;
         Ok(map.get(&self.row.article_id).map_or(&[], Vec::as_slice))
     }
     /// The published article that leads this article's coverage group (its
@@ -261,6 +262,16 @@ impl Article {
     async fn related_by(&self, ctx: &Context<'_>) -> Result<&[Article]> {
         let map = self.set.related_by(request(ctx)).await?;
         Ok(map.get(&self.row.article_id).map_or(&[], Vec::as_slice))
+    }
+}
+
+/// What to load with articles whose fields are `selection`: the relations
+/// it asks for that one statement can carry (`Embed`).
+pub(crate) fn embed_for(selection: &Lookahead<'_>) -> Embed {
+    Embed {
+        provider: selection.field("provider").exists(),
+        images: selection.field("images").exists(),
+        topics: selection.field("topics").exists(),
     }
 }
 
@@ -280,16 +291,17 @@ impl ArticleQuery {
         url: Option<String>,
     ) -> Result<Option<Article>> {
         let rc = request(ctx);
+        let embed = embed_for(&ctx.look_ahead());
         let row = match (id, slug, url) {
             (Some(id), None, None) => {
                 let id = ids::decode_as(&id, Kind::Article)?;
-                sql::article::by_ids(rc, &[id]).await?.pop()
+                sql::article::by_ids(rc, &[id], embed).await?.pop()
             }
-            (None, Some(slug), None) => sql::article::by_slug(rc, &slug).await?,
+            (None, Some(slug), None) => sql::article::by_slug(rc, &slug, embed).await?,
             (None, None, Some(url)) => {
                 let key = newsgraph_shared::urls::canonical_key(&url)
                     .map_err(|e| ApiError::bad_input(format!("`url`: {e}")))?;
-                sql::article::by_url_key(rc, &key).await?
+                sql::article::by_url_key(rc, &key, embed).await?
             }
             _ => return Err(ApiError::bad_input("give exactly one of `id`, `slug`, `url`")),
         };
@@ -316,7 +328,7 @@ impl ArticleQuery {
             last,
             before,
         };
-        article_feed(request(ctx), filter, ArticleOrder::sort(order_by), args).await
+        article_feed(ctx, filter, ArticleOrder::sort(order_by), args).await
     }
 
     /// Full-text search over title (weighted higher) and excerpt, best match
@@ -339,6 +351,6 @@ impl ArticleQuery {
             after,
             ..Default::default()
         };
-        article_feed(request(ctx), filter, Sort::Rank(query), args).await
+        article_feed(ctx, filter, Sort::Rank(query), args).await
     }
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, SimpleObject};
 
 use crate::graphql::cursor::Cursor;
-use crate::graphql::db::{RequestContext, request};
+use crate::graphql::db::request;
 use crate::graphql::errors::{ApiError, Result};
 use crate::graphql::loaders::ArticleSet;
-use crate::graphql::schema::article::Article;
+use crate::graphql::schema::article::{Article, embed_for};
 use crate::sql::feed::{self, FeedFilter, Sort};
 
 /// Largest page a connection serves.
@@ -147,20 +147,25 @@ impl ArticleConnection {
     }
 }
 
-/// Runs a feed: one statement for the page (plus one for `totalCount` when asked).
+/// Runs a feed: one statement for the page, carrying the nodes' providers,
+/// images and topics when the query selects them (plus one for
+/// `totalCount` when asked).
 pub async fn article_feed(
-    rc: &RequestContext,
+    ctx: &Context<'_>,
     filter: FeedFilter,
     sort: Sort,
     args: PageArgs,
 ) -> Result<ArticleConnection> {
+    let rc = request(ctx);
+    let selection = ctx.look_ahead();
+    let embed = embed_for(&selection.field("edges").field("node")) | embed_for(&selection.field("nodes"));
     let page = args.resolve()?;
     let cursor = page
         .cursor
         .as_deref()
         .map(|c| Cursor::decode(c, sort.key()))
         .transpose()?;
-    let mut rows = feed::page(rc, &filter, &sort, cursor.as_ref(), page.backward, page.size + 1).await?;
+    let mut rows = feed::page(rc, &filter, &sort, cursor.as_ref(), page.backward, page.size + 1, embed).await?;
     let more = rows.len() as i64 > page.size;
     rows.truncate(page.size as usize);
     if page.backward {

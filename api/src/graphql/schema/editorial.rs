@@ -125,7 +125,7 @@ impl EditorialEvent {
             .articles
             .loaded
             .get_or_try_init(|| async {
-                let rows = sql::article::by_ids(rc, &self.articles.ids).await?;
+                let rows = sql::article::by_ids(rc, &self.articles.ids, Default::default()).await?;
                 Ok::<_, crate::graphql::errors::ApiError>(
                     ArticleSet::wrap(rows)
                         .into_iter()

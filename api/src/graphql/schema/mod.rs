@@ -49,7 +49,7 @@ impl NodeQuery {
         let rc = request(ctx);
         let (kind, id) = ids::decode(&id)?;
         Ok(match kind {
-            Kind::Article => sql::article::by_ids(rc, &[id])
+            Kind::Article => sql::article::by_ids(rc, &[id], Default::default())
                 .await?
                 .pop()
                 .map(|row| Node::Article(ArticleSet::wrap(vec![row]).remove(0))),

@@ -113,7 +113,7 @@ async fn act(
     if outcome.publication_changed {
         rc.changed_publication(article_id);
     }
-    let article = sql::article::by_ids(rc, &[article_id])
+    let article = sql::article::by_ids(rc, &[article_id], Default::default())
         .await?
         .pop()
         .map(|row| ArticleSet::wrap(vec![row]).remove(0));

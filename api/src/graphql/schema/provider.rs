@@ -82,7 +82,7 @@ impl Provider {
             last,
             before,
         };
-        article_feed(request(ctx), filter, ArticleOrder::sort(order_by), args).await
+        article_feed(ctx, filter, ArticleOrder::sort(order_by), args).await
     }
 }
 

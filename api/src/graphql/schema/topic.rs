@@ -106,7 +106,7 @@ impl Topic {
             last,
             before,
         };
-        article_feed(request(ctx), filter, ArticleOrder::sort(order_by), args).await
+        article_feed(ctx, filter, ArticleOrder::sort(order_by), args).await
     }
 }
 
