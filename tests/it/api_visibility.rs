@@ -143,3 +143,42 @@ async fn cached_anonymous_answers_of_every_shape_follow_a_publication_change_at_
         );
     }
 }
+
+/// Anonymous searches read the published articles' own vectors; a new
+/// title, a publication and an unpublication reach them with the write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_search_follows_text_and_publication_changes() {
+    let app = TestApp::with_newsroom().await;
+    let search = |word: &str| format!("{{ search(query: \"{word}\") {{ totalCount nodes {{ title }} }} }}");
+    let derby = app.db.article_id("https://beta.example/derby").await;
+    assert_eq!(app.data(&search("derby"), json!({})).await["search"]["totalCount"], 1);
+
+    sqlx::query(
+        "update article set title = 'Rivals share the points', excerpt = 'A late equaliser.' where article_id = $1",
+    )
+    .bind(derby)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(app.data(&search("derby"), json!({})).await["search"]["totalCount"], 0);
+    let found = app.data(&search("rivals"), json!({})).await;
+    assert_eq!(found["search"]["nodes"], json!([{"title": "Rivals share the points"}]));
+
+    for (published, count) in [(false, 0), (true, 1)] {
+        sqlx::query("update article_state set published = $2 where article_id = $1")
+            .bind(derby)
+            .bind(published)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            app.data(&search("rivals"), json!({})).await["search"]["totalCount"],
+            count
+        );
+    }
+    // editors search unpublished articles too
+    let editor = app
+        .as_editor("{ search(query: \"draft\") { totalCount } }", json!({}))
+        .await;
+    assert_eq!(editor["search"]["totalCount"], 2, "the two drafts: {editor}");
+}

@@ -163,8 +163,32 @@ impl FeedFilter {
     }
 }
 
+/// Where a feed's full-text conditions read article vectors: anonymous
+/// callers from the published ones' own table (`published_search`, joined
+/// as `ps`), editors from all articles. The join is added only when the
+/// feed has a full-text condition.
+struct SearchSource {
+    join: &'static str,
+    column: &'static str,
+}
+
+impl SearchSource {
+    fn for_viewer(rc: &RequestContext, full_text: bool) -> Self {
+        match (full_text, rc.viewer().sees_unpublished()) {
+            (true, false) => Self {
+                join: " join published_search ps on ps.article_id = a.article_id",
+                column: "ps.search",
+            },
+            _ => Self {
+                join: "",
+                column: "a.search",
+            },
+        }
+    }
+}
+
 /// ` where ...` of a feed: visibility and the filter.
-fn push_where(st: &mut Statement, visibility: &'static str, filter: &FeedFilter) {
+fn push_where(st: &mut Statement, visibility: &'static str, filter: &FeedFilter, search: &SearchSource) {
     st.sql.push_str(" where ");
     st.sql.push_str(visibility);
     for topic in &filter.topics {
@@ -223,7 +247,11 @@ fn push_where(st: &mut Statement, visibility: &'static str, filter: &FeedFilter)
     }
     for text in &filter.texts {
         let n = st.param(Param::Text(text.clone()));
-        let _ = write!(st.sql, " and a.search @@ websearch_to_tsquery('english', ${n})");
+        let _ = write!(
+            st.sql,
+            " and {} @@ websearch_to_tsquery('english', ${n})",
+            search.column
+        );
     }
 }
 
@@ -245,6 +273,7 @@ pub async fn page(
         params: Vec::new(),
     };
     st.sql.push_str(concat!("select ", article_columns!()));
+    let search = SearchSource::for_viewer(rc, matches!(sort, Sort::Rank(_)) || !filter.texts.is_empty());
     let mut rank_param = None;
     let (expr, direction) = match sort {
         Sort::Column(key, direction) => {
@@ -258,15 +287,20 @@ pub async fn page(
         Sort::Rank(query) => {
             let n = st.param(Param::Text(query.clone()));
             rank_param = Some(n);
-            let expr = format!("ts_rank(a.search, websearch_to_tsquery('english', ${n}))");
+            let expr = format!("ts_rank({}, websearch_to_tsquery('english', ${n}))", search.column);
             let _ = write!(st.sql, ", {expr} as rank");
             (expr, Direction::Desc)
         }
     };
     st.sql.push_str(" from article_with_state a");
-    push_where(&mut st, rc.viewer().article_predicate(), filter);
+    st.sql.push_str(search.join);
+    push_where(&mut st, rc.viewer().article_predicate(), filter, &search);
     if let Some(n) = rank_param {
-        let _ = write!(st.sql, " and a.search @@ websearch_to_tsquery('english', ${n})");
+        let _ = write!(
+            st.sql,
+            " and {} @@ websearch_to_tsquery('english', ${n})",
+            search.column
+        );
     }
     let scan = if backward { direction.flip() } else { direction };
     if let Some(cursor) = cursor {
@@ -330,7 +364,9 @@ pub async fn count(rc: &RequestContext, filter: &FeedFilter, search: Option<&str
     if let Some(search) = search {
         filter.texts.insert(0, search.to_string());
     }
-    push_where(&mut st, rc.viewer().article_predicate(), &filter);
+    let search = SearchSource::for_viewer(rc, !filter.texts.is_empty());
+    st.sql.push_str(search.join);
+    push_where(&mut st, rc.viewer().article_predicate(), &filter, &search);
     let (count,): (i64,) = st.query().fetch_one(rc.exec()).await?;
     Ok(count)
 }
