@@ -2,7 +2,8 @@
 # API benchmark, release build: the topic feed query (20 articles of a topic,
 # each with provider, images, topics and its related articles with their
 # providers) and an article page (article(slug) with related), each run 3
-# times for 15 s with 32 connections by oha on this machine; prints each run
+# times for 15 s with 32 connections by `mixed-load` (each query its own
+# one-request group; drills/src/bin/mixed-load.rs); prints each run
 # (requests/s, p99) and the medians, and the API's peak RSS; all of it once
 # with the response cache as served by default and once with it off.
 #
@@ -10,11 +11,12 @@
 # (`newsgraph dev --no-serve` with NEWSGRAPH_DEMO_ARTICLES=100000, which adds
 # about 33,000 related-only articles), scored by `newsgraph work --drain`.
 #
-# usage: bench/api.sh [SECONDS] [CONNECTIONS]   (needs PostgreSQL and oha:
-#        cargo install oha; BENCH_API_DATABASE_URL defaults to .../newsgraph_api_bench;
+# usage: bench/api.sh [SECONDS] [CONNECTIONS]   (needs PostgreSQL;
+#        BENCH_API_DATABASE_URL defaults to .../newsgraph_api_bench;
 #        NEWSGRAPH_BIN runs another build, e.g. for a comparison)
-command -v oha >/dev/null || { echo "oha is missing: cargo install oha" >&2; exit 2; }
 source "$(dirname "$0")/lib/api_database.sh"
+load=target/release/mixed-load
+cargo build --release --quiet -p newsgraph-drills --bin mixed-load
 echo "articles: $(sql "select count(*) from article"), published: $(sql "select count(*) from article_with_state where published")"
 # the article page with the most published related articles: under the
 # lead rule a published article's coverage group is mostly held back, so
@@ -36,15 +38,16 @@ watch_rss() { # pid
 
 run() { # name body-file
   local rates=() p99s=()
+  python3 -c 'import json, sys; print(json.dumps({"groups": [{"name": "q", "share": 1, "bodies": [json.load(open(sys.argv[1]))]}]}))' \
+    "$2" >/tmp/newsgraph-bench-requests.json
   # warm-up: prepared statements, caches
-  oha -z 3s -c "$connections" --no-tui -m POST -H 'content-type: application/json' -D "$2" "http://$addr/graphql" >/dev/null
+  $load --url "http://$addr/graphql" --requests /tmp/newsgraph-bench-requests.json --seconds 3 --connections "$connections" >/dev/null
   for i in 1 2 3; do
-    oha -z "${seconds}s" -c "$connections" --no-tui --output-format json -m POST \
-      -H 'content-type: application/json' -D "$2" "http://$addr/graphql" >/tmp/newsgraph-bench-oha.json
+    $load --url "http://$addr/graphql" --requests /tmp/newsgraph-bench-requests.json --seconds "$seconds" \
+      --connections "$connections" >/tmp/newsgraph-bench-load.json
     read -r rate p99 ok <<<"$(python3 -c '
 import json,sys; r=json.load(open(sys.argv[1]))
-s=r["summary"]; p=r["latencyPercentiles"]; codes=r.get("statusCodeDistribution",{})
-print(round(s["requestsPerSec"]), round(p["p99"]*1000,1), codes.get("200",0)==sum(codes.values()))' /tmp/newsgraph-bench-oha.json)"
+print(round(r["requests_per_second"]), round(r["p99_ms"],1), r["failed"] == 0)' /tmp/newsgraph-bench-load.json)"
     echo "$1 run $i: $rate requests/s, p99 $p99 ms (all 200: $ok)"
     rates+=("$rate"); p99s+=("$p99")
   done
@@ -54,8 +57,10 @@ print(round(s["requestsPerSec"]), round(p["p99"]*1000,1), codes.get("200",0)==su
 # Starts `serve` with the given response cache time, checks that both
 # queries answer with data, measures them, stops it; prints the server's
 # peak RSS and how many answers came from its response cache.
-measure_queries() { # cache-secs
-  RUST_LOG=warn $bin serve --bind $addr --response-cache-secs "$1" &
+measure_queries() { # cache-secs, or "default" for the binary's own
+  local cache=(--response-cache-secs "$1")
+  [ "$1" = default ] && cache=()
+  RUST_LOG=warn $bin serve --bind $addr "${cache[@]}" &
   server=$!
   trap 'kill $server ${worker:-} ${writer:-} 2>/dev/null || true' EXIT
   for _ in $(seq 1 50); do curl -sf "http://$addr/readyz" >/dev/null && break; sleep 0.2; done
@@ -73,9 +78,10 @@ measure_queries() { # cache-secs
 }
 
 # Each query is measured twice: as served by default (anonymous answers
-# reused for 2 s, see "Response cache" in the README), and with the response
-# cache off, which is what every query costs when its answer is not reused.
-for cache_secs in 2 0; do
+# reused for the binary's default time, see "Response cache" in docs/api.md),
+# and with the response cache off, which is what every query costs when its
+# answer is not reused.
+for cache_secs in default 0; do
   echo "--- serve --response-cache-secs $cache_secs"
   measure_queries $cache_secs
 done
@@ -84,7 +90,7 @@ done
 # random articles a second (as ingest and heat refreshes keep it doing), so
 # the api hears a notification after every recompute. Score-only changes
 # leave cached answers to expire; publication changes end their reuse.
-echo "--- serve --response-cache-secs 2, while a worker recomputes ~200 articles/s"
+echo "--- serve as served, while a worker recomputes ~200 articles/s"
 psql "$DATABASE_URL" -qc "delete from apalis.jobs"
 RUST_LOG=error $bin work >/dev/null 2>&1 &
 worker=$!
@@ -98,7 +104,7 @@ worker=$!
           select pg_sleep(0.1);"
   done ) | psql "$DATABASE_URL" -qAt >/dev/null 2>&1 &
 writer=$!
-measure_queries 2
+measure_queries default
 kill $worker $writer 2>/dev/null || true
 wait $worker 2>/dev/null || true
 echo "recomputes done meanwhile: $(psql "$DATABASE_URL" -qAtc "select count(*) from apalis.jobs where status = 'Done'")"

@@ -7,7 +7,10 @@
 #    5%  search: 20 frequent words of the published titles and excerpts, Zipf
 #    5%  a filtered list: each provider's latest articles of quality >= 60, Zipf
 # with 32 connections, 3 runs of 15 s each, with the response cache as served
-# (2 s) and off; each run prints requests/s, p50/p99, the share of answers
+# (the binary's default time to live), off, and as served while the site is
+# live (an article ingested a second, a worker, an editor unpublishing and
+# checking the next answers: bench/live_writes.py); each run prints
+# requests/s, p50/p99, the share of answers
 # from the response cache, and the CPU time per request of the api process
 # and of PostgreSQL. Then PostgreSQL alone: pgbench over the topic feed as
 # one JSON-building statement (bench/api/topic_feed.sql), checked first
@@ -23,10 +26,12 @@ source "$(dirname "$0")/lib/api_database.sh"
 load=target/release/mixed-load
 cargo build --release --quiet -p newsgraph-drills --bin mixed-load
 work=$(mktemp -d)
-trap 'kill ${server:-} 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill ${server:-} ${worker:-} ${writes:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 
-start_server() { # cache-secs
-  RUST_LOG=warn,sqlx::query=error $bin serve --bind $addr --response-cache-secs "$1" &
+start_server() { # cache-secs, or "default" for the binary's own
+  local cache=(--response-cache-secs "$1")
+  [ "$1" = default ] && cache=()
+  RUST_LOG=warn,sqlx::query=error $bin serve --bind $addr "${cache[@]}" &
   server=$!
   for _ in $(seq 1 50); do curl -sf "http://$addr/readyz" >/dev/null && break; sleep 0.2; done
 }
@@ -96,9 +101,9 @@ busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 hits() { curl -s "http://$addr/metrics" | awk '/^newsgraph_api_response_cache_hits_total/ {s += $2} END {print s + 0}'; }
 median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 
-for cache_secs in 2 0; do
-  echo "--- mixed, serve --response-cache-secs $cache_secs"
-  start_server "$cache_secs"
+# Warms the running server up, then 3 measured runs and their median;
+# prints the api's peak RSS.
+measure_mix() { # label
   $load --url "http://$addr/graphql" --requests "$work/requests.json" --seconds 3 --connections "$connections" >/dev/null
   rates=(); p50s=(); p99s=(); hit_rates=(); api_ms=(); pg_ms=()
   for run in 1 2 3; do
@@ -123,9 +128,39 @@ PY
     echo "run $run: $rate requests/s, p50 $p50 ms, p99 $p99 ms, from the cache $hit%, CPU per request: api $api ms, PostgreSQL $pg ms (${line//_/ })"
     rates+=("$rate"); p50s+=("$p50"); p99s+=("$p99"); hit_rates+=("$hit"); api_ms+=("$api"); pg_ms+=("$pg")
   done
+  echo "median ($1): $(median "${rates[@]}") requests/s, p50 $(median "${p50s[@]}") ms, p99 $(median "${p99s[@]}") ms, from the cache $(median "${hit_rates[@]}")%, CPU per request: api $(median "${api_ms[@]}") ms, PostgreSQL $(median "${pg_ms[@]}") ms; api peak RSS $(awk '/VmHWM/ {print int($2 / 1024)}' /proc/$server/status) MB"
+}
+
+for cache_secs in default 0; do
+  echo "--- mixed, serve --response-cache-secs $cache_secs"
+  start_server "$cache_secs"
+  measure_mix "cache $cache_secs"
   stop_server
-  echo "median (cache ${cache_secs}s): $(median "${rates[@]}") requests/s, p50 $(median "${p50s[@]}") ms, p99 $(median "${p99s[@]}") ms, from the cache $(median "${hit_rates[@]}")%, CPU per request: api $(median "${api_ms[@]}") ms, PostgreSQL $(median "${pg_ms[@]}") ms"
 done
+
+# The same as served while the site is live: an ingest pushing one new
+# article a second (the worker scores it, then publishes it or holds it
+# back), and an editor unpublishing one of the most read articles after
+# another, checking that the answers begun after each unpublish answered
+# no longer show it (bench/live_writes.py).
+echo "--- mixed, serve as served, while an ingest adds an article a second, a worker recomputes and an editor unpublishes"
+token=$($bin token create --name "bench-live-$(date +%s)" --role admin)
+start_server default
+RUST_LOG=error $bin work >/dev/null 2>&1 &
+worker=$!
+python3 bench/live_writes.py "http://$addr/graphql" "$token" "$work/slugs" "$work/topics" $((3 * seconds + 5)) >"$work/live.json" &
+writes=$!
+measure_mix "live"
+wait $writes
+kill $worker; wait $worker 2>/dev/null || true
+stop_server
+python3 - "$work/live.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"live writes: {r['ingested']} articles ingested ({r['ingest_errors']} failed), {r['checks']} unpublish checks, "
+      f"{r['violations']} answers showing an article after its unpublish answered"
+      + (f" (first: {r['first_violation']})" if r["violations"] else ""))
+PY
 
 echo "--- PostgreSQL alone: the topic feed as one JSON statement (bench/api/topic_feed.sql)"
 psql "$DATABASE_URL" -qAt -f bench/api/topic_feed.sql >"$work/sql_feed.json"

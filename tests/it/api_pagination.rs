@@ -159,3 +159,38 @@ async fn the_next_page_starts_after_the_cursor_even_when_rows_changed_in_between
     assert_eq!(last["articles"]["pageInfo"]["hasPreviousPage"], true);
     assert_eq!(last["articles"]["pageInfo"]["hasNextPage"], false);
 }
+
+/// A search pages forward with `after` through the ranking PostgreSQL
+/// computes over every visible match (ties by id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_pages_forward_and_backward_through_its_ranking() {
+    let app = TestApp::with_newsroom().await;
+    let expected: Vec<String> = sqlx::query_scalar(
+        "select title from article_with_state
+         where published and search @@ websearch_to_tsquery('english', 'happened climate or happened')
+         order by ts_rank(search, websearch_to_tsquery('english', 'happened climate or happened')) desc, article_id desc",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(expected.len() >= 8, "{expected:?}");
+    let query = "query($first: Int, $after: String) {
+      search(query: \"happened climate or happened\", first: $first, after: $after) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { title } }
+      }
+    }";
+    let mut forward = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app.data(query, json!({"first": 3, "after": after})).await["search"].clone();
+        assert_eq!(page["totalCount"], expected.len());
+        forward.extend(titles(&page));
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(forward, expected);
+}

@@ -163,6 +163,22 @@ impl FeedFilter {
     }
 }
 
+impl FeedFilter {
+    /// Whether the filter narrows nothing beyond what anonymous callers see
+    /// (so a search's ranking alone decides its page).
+    fn is_search_only(&self) -> bool {
+        self.topics.is_empty()
+            && self.providers.is_empty()
+            && self.published != Some(false)
+            && self.overridden.is_none()
+            && self.published_after.is_none()
+            && self.published_before.is_none()
+            && self.min_quality.is_none()
+            && self.min_heat.is_none()
+            && self.texts.is_empty()
+    }
+}
+
 /// Where a feed's full-text conditions read article vectors: anonymous
 /// callers from the published ones' own table (`published_search`, joined
 /// as `ps`), editors from all articles. The join is added only when the
@@ -255,6 +271,36 @@ fn push_where(st: &mut Statement, visibility: &'static str, filter: &FeedFilter,
     }
 }
 
+/// ` and ...`: strictly after `cursor` in `scan` order of (`expr`, `id_col`).
+fn after_cursor(st: &mut Statement, expr: &str, id_col: &str, scan: Direction, cursor: &Cursor) -> String {
+    let mut condition = String::new();
+    let id = st.param(Param::I64(cursor.id));
+    if cursor.value.is_null() {
+        let _ = match scan {
+            Direction::Desc => write!(
+                condition,
+                " and (({expr} is null and {id_col} < ${id}) or {expr} is not null)"
+            ),
+            Direction::Asc => write!(condition, " and ({expr} is null and {id_col} > ${id})"),
+        };
+    } else {
+        let value = st.param(match &cursor.value {
+            SortValue::Int(v) => Param::I32(v.unwrap_or_default()),
+            SortValue::Time(v) => Param::Time(v.unwrap_or_default()),
+            SortValue::Real(v) => Param::Real(*v),
+            SortValue::Text(v) => Param::Text(v.clone()),
+        });
+        let _ = match scan {
+            Direction::Desc => write!(condition, " and ({expr}, {id_col}) < (${value}, ${id})"),
+            Direction::Asc => write!(
+                condition,
+                " and (({expr}, {id_col}) > (${value}, ${id}) or {expr} is null)"
+            ),
+        };
+    }
+    condition
+}
+
 /// One page of a feed: at most `limit` rows strictly after the cursor in
 /// scan order (`backward` scans the order in reverse, for `last`/`before`),
 /// returned in scan order.
@@ -274,7 +320,11 @@ pub async fn page(
     };
     st.sql.push_str(concat!("select ", article_columns!()));
     let search = SearchSource::for_viewer(rc, matches!(sort, Sort::Rank(_)) || !filter.texts.is_empty());
+    // An anonymous search and nothing else ranks the published vectors
+    // alone and joins the articles of the page only (not of every match).
+    let ranked_first = search.column == "ps.search" && filter.is_search_only();
     let mut rank_param = None;
+    let mut source = search.join.to_string();
     let (expr, direction) = match sort {
         Sort::Column(key, direction) => {
             let column = match key {
@@ -287,13 +337,30 @@ pub async fn page(
         Sort::Rank(query) => {
             let n = st.param(Param::Text(query.clone()));
             rank_param = Some(n);
-            let expr = format!("ts_rank({}, websearch_to_tsquery('english', ${n}))", search.column);
+            let rank = format!("ts_rank({}, websearch_to_tsquery('english', ${n}))", search.column);
+            let expr = if ranked_first {
+                let inner_rank = format!("ts_rank(search, websearch_to_tsquery('english', ${n}))");
+                let scan = if backward { Direction::Asc } else { Direction::Desc };
+                let after = match cursor {
+                    Some(cursor) => after_cursor(&mut st, &inner_rank, "article_id", scan, cursor),
+                    None => String::new(),
+                };
+                source = format!(
+                    " join (select article_id, search, {inner_rank} as rank from published_search \
+                     where search @@ websearch_to_tsquery('english', ${n}){after} \
+                     order by rank {dir}, article_id {dir} limit {limit}) ps on ps.article_id = a.article_id",
+                    dir = scan.sql()
+                );
+                "ps.rank".to_string()
+            } else {
+                rank
+            };
             let _ = write!(st.sql, ", {expr} as rank");
             (expr, Direction::Desc)
         }
     };
     st.sql.push_str(" from article_with_state a");
-    st.sql.push_str(search.join);
+    st.sql.push_str(&source);
     push_where(&mut st, rc.viewer().article_predicate(), filter, &search);
     if let Some(n) = rank_param {
         let _ = write!(
@@ -304,30 +371,8 @@ pub async fn page(
     }
     let scan = if backward { direction.flip() } else { direction };
     if let Some(cursor) = cursor {
-        let id = st.param(Param::I64(cursor.id));
-        if cursor.value.is_null() {
-            let _ = match scan {
-                Direction::Desc => write!(
-                    st.sql,
-                    " and (({expr} is null and a.article_id < ${id}) or {expr} is not null)"
-                ),
-                Direction::Asc => write!(st.sql, " and ({expr} is null and a.article_id > ${id})"),
-            };
-        } else {
-            let value = st.param(match &cursor.value {
-                SortValue::Int(v) => Param::I32(v.unwrap_or_default()),
-                SortValue::Time(v) => Param::Time(v.unwrap_or_default()),
-                SortValue::Real(v) => Param::Real(*v),
-                SortValue::Text(v) => Param::Text(v.clone()),
-            });
-            let _ = match scan {
-                Direction::Desc => write!(st.sql, " and ({expr}, a.article_id) < (${value}, ${id})"),
-                Direction::Asc => write!(
-                    st.sql,
-                    " and (({expr}, a.article_id) > (${value}, ${id}) or {expr} is null)"
-                ),
-            };
-        }
+        let condition = after_cursor(&mut st, &expr, "a.article_id", scan, cursor);
+        st.sql.push_str(&condition);
     }
     // The limit is written out, not bound: with it unknown PostgreSQL
     // prices a generic plan as if the whole feed were read, keeps planning
