@@ -3,15 +3,16 @@
 
 Two threads against a running `serve` (with a `work` process beside it):
 - ingest: one new article a second through the ingestArticles mutation,
-  in turn in each of the benchmark's topics; the worker scores it and
-  publishes it or holds it back.
+  in turn in the benchmark's topics, complete enough that the worker's
+  rules publish it.
 - checker: takes one of the most read articles, reads its page and its
   topic's feed anonymously (so both are cached), unpublishes it as an
   editor, and as soon as the mutation has answered reads the page and the
   feed again: neither may contain the article. Then it clears the override
   (the worker decides again) and takes the next one.
 
-Prints one JSON object: articles ingested, checks made, violations (an
+Prints one JSON object: articles ingested and how many of them are
+published at the end, checks made, violations (an
 answer begun after the unpublish answered that still showed the article),
 and the first violation.
 
@@ -27,7 +28,7 @@ url, token, slugs_file, topics_file, seconds = sys.argv[1:6]
 deadline = time.monotonic() + float(seconds)
 slugs = [line for line in open(slugs_file).read().split("\n") if line][:200]
 topics = [line for line in open(topics_file).read().split("\n") if line]
-result = {"ingested": 0, "ingest_errors": 0, "checks": 0, "violations": 0, "first_violation": None}
+result = {"ingested": 0, "ingest_errors": 0, "published": None, "checks": 0, "violations": 0, "first_violation": None}
 
 PAGE = "query($slug: String!) { article(slug: $slug) { id slug topics { slug } } }"
 FEED = "query($topic: String!) { topic(slug: $topic) { articles(first: 20, orderBy: {field: HEAT}) { nodes { slug } } } }"
@@ -44,18 +45,27 @@ def post(query, variables, editor=False):
     return answer["data"]
 
 
+run = f"run{int(time.time())}"  # a word in every title of this run, to count them
+
+
 def ingest():
     n = 0
     while time.monotonic() < deadline:
         started = time.monotonic()
         n += 1
+        key = f"{int(time.time())}-{n}"
+        # complete enough (excerpt, image, AMP page, three topics) for the
+        # worker's rules to publish it
         article = {
-            "title": f"Live desk report {int(time.time())}-{n} on {topics[n % len(topics)]}",
-            "webUrl": f"https://live.example/report-{int(time.time())}-{n}",
-            "excerpt": "Filed while readers were reading.",
+            "title": f"Live desk report {run} number {n} on {topics[n % len(topics)]}",
+            "webUrl": f"https://live.example/report-{key}",
+            "ampWebUrl": f"https://live.example/amp/report-{key}",
+            "excerpt": "Filed while readers were reading: what the desk learned this hour, who said it, "
+                       "what it changes for the people it touches, and what happens next in the story.",
             "publishedDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "provider": {"domain": "live.example", "name": "Live Desk"},
-            "topics": [topics[n % len(topics)]],
+            "images": [{"url": f"https://live.example/img/{key}.jpg", "width": 1200, "height": 800}],
+            "topics": [topics[(n + i) % len(topics)] for i in range(3)],
         }
         try:
             post("mutation($a: [ArticleInput!]!) { ingestArticles(articles: $a) { results { status } } }",
@@ -99,4 +109,7 @@ for thread in threads:
     thread.start()
 for thread in threads:
     thread.join()
+time.sleep(2)  # the worker scores the last ones
+result["published"] = post("query($q: String!) { search(query: $q, first: 1) { totalCount } }", {"q": run})[
+    "search"]["totalCount"]
 print(json.dumps(result))

@@ -157,7 +157,8 @@ stop_server
 python3 - "$work/live.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"live writes: {r['ingested']} articles ingested ({r['ingest_errors']} failed), {r['checks']} unpublish checks, "
+print(f"live writes: {r['ingested']} articles ingested ({r['ingest_errors']} failed, {r['published']} published), "
+      f"{r['checks']} unpublish checks, "
       f"{r['violations']} answers showing an article after its unpublish answered"
       + (f" (first: {r['first_violation']})" if r["violations"] else ""))
 PY
