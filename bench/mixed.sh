@@ -138,31 +138,6 @@ for cache_secs in default 0; do
   stop_server
 done
 
-# The same as served while the site is live: an ingest pushing one new
-# article a second (the worker scores it, then publishes it or holds it
-# back), and an editor unpublishing one of the most read articles after
-# another, checking that the answers begun after each unpublish answered
-# no longer show it (bench/live_writes.py).
-echo "--- mixed, serve as served, while an ingest adds an article a second, a worker recomputes and an editor unpublishes"
-token=$($bin token create --name "bench-live-$(date +%s)" --role admin)
-start_server default
-RUST_LOG=error $bin work >/dev/null 2>&1 &
-worker=$!
-python3 bench/live_writes.py "http://$addr/graphql" "$token" "$work/slugs" "$work/topics" $((3 * seconds + 5)) >"$work/live.json" &
-writes=$!
-measure_mix "live"
-wait $writes
-kill $worker; wait $worker 2>/dev/null || true
-stop_server
-python3 - "$work/live.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-print(f"live writes: {r['ingested']} articles ingested ({r['ingest_errors']} failed, {r['published']} published), "
-      f"{r['checks']} unpublish checks, "
-      f"{r['violations']} answers showing an article after its unpublish answered"
-      + (f" (first: {r['first_violation']})" if r["violations"] else ""))
-PY
-
 echo "--- PostgreSQL alone: the topic feed as one JSON statement (bench/api/topic_feed.sql)"
 psql "$DATABASE_URL" -qAt -f bench/api/topic_feed.sql >"$work/sql_feed.json"
 python3 - "$work/api_feed.json" "$work/sql_feed.json" <<'PY'
@@ -197,3 +172,29 @@ for run in 1 2 3; do
   rates+=("$rate"); pg_ms+=("$pg")
 done
 echo "median (PostgreSQL alone): $(median "${rates[@]}") feeds/s, PostgreSQL CPU per feed $(median "${pg_ms[@]}") ms"
+
+# Last, as it changes the data: the mix as served while the site is live,
+# an ingest pushing one new article a second (the worker scores and
+# publishes it) and an editor unpublishing one of the most read articles
+# after another, checking that the answers begun after each unpublish
+# answered no longer show it (bench/live_writes.py).
+echo "--- mixed, serve as served, while an ingest adds an article a second, a worker recomputes and an editor unpublishes"
+token=$($bin token create --name "bench-live-$(date +%s)" --role admin)
+start_server default
+RUST_LOG=error $bin work >/dev/null 2>&1 &
+worker=$!
+python3 bench/live_writes.py "http://$addr/graphql" "$token" "$work/slugs" "$work/topics" $((3 * seconds + 5)) >"$work/live.json" &
+writes=$!
+measure_mix "live"
+wait $writes
+kill $worker; wait $worker 2>/dev/null || true
+stop_server
+python3 - "$work/live.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"live writes: {r['ingested']} articles ingested ({r['ingest_errors']} failed, {r['published']} published), "
+      f"{r['checks']} unpublish checks, "
+      f"{r['violations']} answers showing an article after its unpublish answered"
+      + (f" (first: {r['first_violation']})" if r["violations"] else ""))
+PY
+
